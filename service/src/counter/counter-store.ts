@@ -1,0 +1,160 @@
+import { errnoOf, type CountFile } from './data-file';
+import { isValidCount } from './count-format';
+
+/** What the store tells the outside world; metrics and logs implement it. */
+export interface StoreObserver {
+  persisted(count: number, visits: number, seconds: number): void;
+  persistFailed(reason: string, error: Error, lostVisits: number): void;
+}
+
+/** A change was not made durable, so it did not happen. */
+export class PersistError extends Error {
+  constructor(readonly reason: string) {
+    super(`the count could not be persisted (${reason})`);
+    this.name = 'PersistError';
+  }
+}
+
+export interface PersistFailure {
+  reason: string;
+  message: string;
+  at: Date;
+}
+
+type Operation = { kind: 'increment' } | { kind: 'set'; value: number } | { kind: 'rewrite' };
+
+interface Waiter {
+  operation: Operation;
+  resolve(count: number): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The visit counter. Every change is queued; one writer at a time takes the whole queue,
+ * applies it in order and writes the result once (group commit), so N concurrent visits
+ * cost one durable write, not N. A change is acknowledged only after its write is durable;
+ * a failed write rejects the whole batch and leaves `durable` (and the file) at the last good value.
+ */
+export class CounterStore {
+  private durable = 0;
+  private isLoaded = false;
+  private queue: Waiter[] = [];
+  private draining: Promise<void> | undefined;
+  private failure: PersistFailure | undefined;
+
+  constructor(
+    private readonly file: CountFile,
+    private readonly observer: StoreObserver,
+  ) {}
+
+  /** Reads the file (missing: 0). A corrupt or unreadable file throws and is left untouched. */
+  async load(): Promise<number> {
+    this.durable = (await this.file.read()) ?? 0;
+    this.isLoaded = true;
+    return this.durable;
+  }
+
+  get loaded(): boolean {
+    return this.isLoaded;
+  }
+
+  /** The count on disk: every acknowledged change and nothing else. */
+  get count(): number {
+    return this.durable;
+  }
+
+  get lastFailure(): PersistFailure | undefined {
+    return this.failure;
+  }
+
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** Records one visit; resolves with this visit's number once it is on disk. */
+  increment(): Promise<number> {
+    return this.enqueue({ kind: 'increment' });
+  }
+
+  /** Sets the count (restoring after a lost volume); durable like a visit. */
+  set(value: number): Promise<number> {
+    if (!isValidCount(value)) return Promise.reject(new RangeError(`not a valid count: ${value}`));
+    return this.enqueue({ kind: 'set', value });
+  }
+
+  /**
+   * Writes the current count again. After a failure this is how the store heals by itself:
+   * readiness calls it, so an idle replica comes back without waiting for a visit.
+   */
+  async retry(): Promise<boolean> {
+    if (!this.failure) return true;
+    try {
+      await this.enqueue({ kind: 'rewrite' });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Waits until every queued change has been written (or has failed). */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.file.close();
+  }
+
+  private enqueue(operation: Operation): Promise<number> {
+    if (!this.isLoaded) return Promise.reject(new Error('the counter is not loaded yet'));
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ operation, resolve, reject });
+      // One writer at a time; whatever queues meanwhile rides on the next write.
+      this.draining ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.commit(batch);
+      }
+    } finally {
+      // Cleared in the same synchronous step as the empty-queue check, so no change is stranded.
+      this.draining = undefined;
+    }
+  }
+
+  private async commit(batch: Waiter[]): Promise<void> {
+    let next = this.durable;
+    let visits = 0;
+    const results = batch.map(({ operation }) => {
+      if (operation.kind === 'increment') {
+        visits += 1;
+        next += 1;
+      } else if (operation.kind === 'set') {
+        next = operation.value;
+      }
+      return next;
+    });
+    const started = process.hrtime.bigint();
+    try {
+      await this.file.write(next);
+    } catch (err) {
+      const reason = errnoOf(err);
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.failure = { reason, message: error.message, at: new Date() };
+      this.observer.persistFailed(reason, error, visits);
+      const rejection = new PersistError(reason);
+      for (const waiter of batch) waiter.reject(rejection);
+      return;
+    }
+    this.durable = next;
+    this.failure = undefined;
+    this.observer.persisted(next, visits, Number(process.hrtime.bigint() - started) / 1e9);
+    batch.forEach((waiter, i) => waiter.resolve(results[i]!));
+  }
+}

@@ -1,0 +1,144 @@
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatCount, parseCount } from './count-format';
+
+export const DATA_FILE_NAME = 'visits';
+const TEMP_FILE_NAME = '.visits.tmp';
+const PROBE_FILE_NAME = '.visits.probe';
+
+/** The data file exists but cannot be trusted: start is refused and the file is left alone. */
+export class DataFileError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`cannot use data file ${file}: ${reason}`);
+    this.name = 'DataFileError';
+  }
+}
+
+export interface VolumeSpace {
+  availableBytes: number;
+  totalBytes: number;
+}
+
+/** Where the count lives. The store only ever talks to this interface. */
+export interface CountFile {
+  readonly path: string;
+  /** The stored count, or undefined when there is no file yet. */
+  read(): Promise<number | undefined>;
+  /** Resolves only once `count` is durable: temp file, fdatasync, rename, fsync of the directory. */
+  write(count: number): Promise<void>;
+  /** Proves the directory takes writes now (a real create, write and unlink). */
+  checkWritable(): Promise<void>;
+  space(): Promise<VolumeSpace>;
+  close(): Promise<void>;
+}
+
+/** The real thing: one decimal file on the replica's volume, replaced atomically. */
+export class DurableCountFile implements CountFile {
+  readonly path: string;
+  private readonly tempPath: string;
+  private dirHandle: FileHandle | undefined;
+
+  constructor(private readonly dir: string) {
+    this.path = join(dir, DATA_FILE_NAME);
+    this.tempPath = join(dir, TEMP_FILE_NAME);
+  }
+
+  async read(): Promise<number | undefined> {
+    await mkdir(this.dir, { recursive: true });
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw new DataFileError(this.path, `it cannot be read (${errnoOf(err)}: ${(err as Error).message})`);
+    }
+    try {
+      return parseCount(text);
+    } catch (err) {
+      throw new DataFileError(this.path, (err as Error).message);
+    }
+  }
+
+  async write(count: number): Promise<void> {
+    const temp = await open(this.tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
+    try {
+      await temp.writeFile(formatCount(count));
+      // Data and size are all a reader needs; fdatasync skips the mtime flush that fsync adds.
+      await temp.datasync();
+    } catch (err) {
+      await temp.close().catch(() => undefined);
+      await unlink(this.tempPath).catch(() => undefined); // give back the space on ENOSPC
+      throw err;
+    }
+    await temp.close();
+    await rename(this.tempPath, this.path);
+    // The rename is durable only once the directory entry is.
+    await this.syncDir();
+  }
+
+  async checkWritable(): Promise<void> {
+    const probe = join(this.dir, PROBE_FILE_NAME);
+    const handle = await open(probe, 'w');
+    try {
+      await handle.writeFile('ok');
+    } finally {
+      await handle.close();
+      await unlink(probe).catch(() => undefined);
+    }
+  }
+
+  async space(): Promise<VolumeSpace> {
+    const stats = await statfs(this.dir);
+    return { availableBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
+  }
+
+  async close(): Promise<void> {
+    const handle = this.dirHandle;
+    this.dirHandle = undefined;
+    await handle?.close();
+  }
+
+  private async syncDir(): Promise<void> {
+    // The directory stays open between writes: one open() fewer on the hot path.
+    this.dirHandle ??= await open(this.dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      await this.dirHandle.sync();
+    } catch (err) {
+      await this.close().catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+/** BENCH_NO_PERSIST only: the same store with nothing written, the in-memory ceiling of this stack. */
+export class MemoryCountFile implements CountFile {
+  readonly path = '(memory)';
+  read(): Promise<number | undefined> {
+    return Promise.resolve(undefined);
+  }
+  write(): Promise<void> {
+    return Promise.resolve();
+  }
+  checkWritable(): Promise<void> {
+    return Promise.resolve();
+  }
+  space(): Promise<VolumeSpace> {
+    return Promise.resolve({ availableBytes: Number.MAX_SAFE_INTEGER, totalBytes: Number.MAX_SAFE_INTEGER });
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export function errnoOf(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : 'UNKNOWN';
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return errnoOf(err) === code;
+}

@@ -1,0 +1,64 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Route label for requests that matched no route: one value, never the raw URL. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** Write errors DESIGN.md names; any other errno gets its own series when it first happens. */
+const EXPECTED_FAILURES = ['ENOSPC', 'EROFS', 'EACCES', 'EIO'];
+
+/**
+ * The service's metrics (names fixed by DESIGN.md), on a registry of its own per app
+ * instance: nothing is registered globally, so test cases never see each other's series.
+ */
+export class AppMetrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    // 25 ms and 100 ms are SLO thresholds (docs/slos.md): they must stay bucket bounds.
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly visitsRecorded = new Counter({
+    name: 'visits_recorded_total',
+    help: 'Visits acknowledged after they were persisted',
+    registers: [this.registry],
+  });
+
+  readonly visitsPersisted = new Gauge({
+    name: 'visits_persisted',
+    help: 'The durable count on disk',
+    registers: [this.registry],
+  });
+
+  readonly persistDuration = new Histogram({
+    name: 'visits_persist_duration_seconds',
+    help: 'Duration of one durable write (temp file, fdatasync, rename, directory fsync)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly persistFailures = new Counter({
+    name: 'visits_persist_failures_total',
+    help: 'Durable writes that failed, by errno code',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly buildInfo = new Gauge({
+    name: 'visits_build_info',
+    help: 'Always 1; labels carry the version and commit',
+    labelNames: ['version', 'commit'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(build: { version: string; commit: string }) {
+    collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set({ version: build.version, commit: build.commit }, 1);
+    // Zero series for the expected reasons, so increase() sees the very first failure.
+    for (const reason of EXPECTED_FAILURES) this.persistFailures.inc({ reason }, 0);
+  }
+}

@@ -1,0 +1,9 @@
+/** Repository-level suites: manifests, monitoring, pipeline, faults and security. */
+module.exports = {
+  displayName: 'repo',
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  testTimeout: 60000,
+};
