@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The built service: `npm run build` writes it; every process-level suite runs this file. */
+export const SERVICE_MAIN = resolve(__dirname, '../../service/dist/main.js');
+
+export interface StartOptions {
+  /** Data directory; a fresh temporary one (removed by cleanup()) when omitted. */
+  dataDir?: string;
+  host?: string;
+  port?: number;
+  /** Extra environment; merged over a quiet default (LOG_LEVEL=warn, SHUTDOWN_DELAY_MS=0). */
+  env?: NodeJS.ProcessEnv;
+  /** Run as this uid/gid (root only): lets a root test runner meet real EACCES. */
+  uid?: number;
+  gid?: number;
+  /** How long to wait for /health/startup to answer 200. */
+  readyTimeoutMs?: number;
+}
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or the signal name) once the process has gone. */
+  readonly exited: Promise<number | string>;
+  /** Sends a signal and waits for the exit, killing it if it outlives `timeoutMs`. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | string>;
+  /** Kills the process if alive and removes a temporary data directory this helper made. */
+  cleanup(): Promise<void>;
+}
+
+/** Asks the OS for a port that is free now on `host`. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function makeTempDir(prefix = 'visits-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Starts `node service/dist/main.js` and waits until its startup probe passes. */
+export async function startService(options: StartOptions = {}): Promise<ServiceProcess> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await makeTempDir('visits-data-'));
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? (await freePort(host));
+  const child = spawn(process.execPath, [SERVICE_MAIN], {
+    env: {
+      PATH: process.env.PATH,
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DELAY_MS: '0',
+      POD_NAME: 'visits-test',
+      ...options.env,
+      HOST: host,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.gid,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | string> => {
+    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const service: ServiceProcess = {
+    child,
+    url,
+    host,
+    port,
+    dataDir,
+    output: () => output,
+    exited,
+    stop,
+    async cleanup() {
+      await stop('SIGKILL');
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 15_000);
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await service.cleanup();
+      throw new Error(`service exited (${await exited}) before it was ready:\n${output}`);
+    }
+    try {
+      const response = await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(1000) });
+      if (response.status === 200) return service;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await service.cleanup();
+      throw new Error(`service not ready within ${options.readyTimeoutMs ?? 15_000} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs the service expecting it to refuse to start; resolves with its exit code and output. */
+export async function runToExit(env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<{ code: number | string; output: string }> {
+  const child = spawn(process.execPath, [SERVICE_MAIN], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | string>((done) => child.once('exit', (c, s) => done(c ?? s ?? 'unknown')));
+  clearTimeout(timer);
+  return { code, output };
+}
