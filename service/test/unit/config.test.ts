@@ -1,0 +1,77 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/config';
+
+describe('configuration from the environment', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: resolve('./data'),
+      podName: hostname(),
+      peerService: undefined,
+      shutdownDelayMs: 5000,
+      logLevel: 'info',
+      persist: true,
+      commit: 'unknown',
+    });
+    expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '127.0.0.11',
+      DATA_DIR: '/var/lib/visits',
+      POD_NAME: 'visits-2',
+      PEER_SERVICE: 'visits-headless.visits.svc.cluster.local',
+      SHUTDOWN_DELAY_MS: '0',
+      LOG_LEVEL: 'debug',
+      APP_VERSION: '1.2.3',
+      APP_COMMIT: 'abc123',
+    });
+    expect(config).toEqual({
+      port: 9000,
+      host: '127.0.0.11',
+      dataDir: '/var/lib/visits',
+      podName: 'visits-2',
+      peerService: 'visits-headless.visits.svc.cluster.local',
+      shutdownDelayMs: 0,
+      logLevel: 'debug',
+      persist: true,
+      version: '1.2.3',
+      commit: 'abc123',
+    });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '65536'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['HOST', 'not-an-ip'],
+    ['POD_NAME', 'Bad_Name!'],
+    ['PEER_SERVICE', 'has space.local'],
+    ['SHUTDOWN_DELAY_MS', '1e3'],
+    ['SHUTDOWN_DELAY_MS', '300001'],
+    ['LOG_LEVEL', 'loud'],
+    ['BENCH_NO_PERSIST', 'maybe'],
+  ])('refuses %s=%j with a message naming the variable', (name, value) => {
+    let caught: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).message).toContain(`${name} `);
+    expect((caught as Error).message).toContain(JSON.stringify(value));
+    expect((caught as Error).message).not.toContain('\n');
+  });
+
+  it('switches persistence off only for the benchmark flag', () => {
+    expect(loadConfig({ BENCH_NO_PERSIST: '1' }).persist).toBe(false);
+    expect(loadConfig({ BENCH_NO_PERSIST: '0' }).persist).toBe(true);
+  });
+});
