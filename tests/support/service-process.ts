@@ -19,6 +19,8 @@ export interface StartOptions {
   gid?: number;
   /** How long to wait for /health/startup to answer 200. */
   readyTimeoutMs?: number;
+  /** Another build of the service to run instead of SERVICE_MAIN (e.g. a deliberately broken copy). */
+  main?: string;
 }
 
 export interface ServiceProcess {
@@ -59,7 +61,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
   const dataDir = options.dataDir ?? (await makeTempDir('visits-data-'));
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
-  const child = spawn(process.execPath, [SERVICE_MAIN], {
+  const child = spawn(process.execPath, [options.main ?? SERVICE_MAIN], {
     env: {
       PATH: process.env.PATH,
       LOG_LEVEL: 'warn',
