@@ -1,5 +1,8 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { RestoreRoute } from './admin/restore.route';
+import { ClusterController } from './cluster/cluster.controller';
+import { ClusterView } from './cluster/cluster-view';
 import { CounterController } from './counter/counter.controller';
 import { CounterStore } from './counter/counter-store';
 import { CounterIndicator } from './health/counter.indicator';
@@ -25,7 +28,7 @@ export class AppModule implements OnApplicationShutdown {
       module: AppModule,
       // Terminus logs nothing itself: a failing probe is an answer, not an error.
       imports: [TerminusModule.forRoot({ logger: false })],
-      controllers: [CounterController, HealthController, MetricsController, VersionController],
+      controllers: [CounterController, ClusterController, HealthController, MetricsController, VersionController],
       providers: [
         { provide: CONTEXT, useValue: context },
         { provide: CONFIG, useValue: context.config },
@@ -37,6 +40,8 @@ export class AppModule implements OnApplicationShutdown {
         CounterIndicator,
         DataVolumeIndicator,
         LifecycleIndicator,
+        ClusterView,
+        RestoreRoute,
       ],
     };
   }

@@ -14,6 +14,12 @@ export interface Config {
   podName: string;
   /** DNS name of the headless Service; undefined: the cluster view shows this pod alone. */
   peerService: string | undefined;
+  /** Per-step deadline of the cluster view: DNS discovery, then each peer's GET /visits. */
+  peerTimeoutMs: number;
+  /** Tests only: a DNS server ("ip" or "ip:port") instead of the system resolver. */
+  peerDnsServer: string | undefined;
+  /** File holding the bearer token for PUT /visits; undefined: the route is disabled (404). */
+  adminTokenFile: string | undefined;
   shutdownDelayMs: number;
   logLevel: LogLevel;
   /** false only under BENCH_NO_PERSIST=1: the benchmark's in-memory ceiling. */
@@ -60,6 +66,17 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   throw new ConfigError(name, 'must be 1/true or 0/false', raw);
 }
 
+function optional(value: string): string | undefined {
+  return value === '' ? undefined : value;
+}
+
+/** "10.0.0.10", "127.0.0.1:5353", "[::1]:5353": what dns.Resolver#setServers accepts. */
+function isDnsServer(value: string): boolean {
+  const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(value) ?? /^([^:]+):(\d{1,5})$/.exec(value);
+  const [ip, port] = match ? [match[1]!, Number(match[2])] : [value, 53];
+  return isIP(ip) !== 0 && port >= 1 && port <= 65535;
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = text(env, 'LOG_LEVEL', 'info', [
@@ -67,12 +84,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     `must be one of ${LOG_LEVELS.join(', ')}`,
   ]) as LogLevel;
   const peer = text(env, 'PEER_SERVICE', '', [DNS_NAME, 'must be a DNS name']);
+  const tokenFile = text(env, 'ADMIN_TOKEN_FILE', '', [(v) => !v.includes('\0'), 'must be a file path']);
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: text(env, 'HOST', '0.0.0.0', [(v) => isIP(v) !== 0, 'must be an IP address to listen on']),
     dataDir: resolve(text(env, 'DATA_DIR', './data')),
     podName: text(env, 'POD_NAME', hostname(), [DNS_NAME, 'must be a DNS name (the pod name)']),
     peerService: peer === '' ? undefined : peer,
+    peerTimeoutMs: integer(env, 'PEER_TIMEOUT_MS', 1000, 50, 30_000),
+    peerDnsServer: optional(text(env, 'PEER_DNS_SERVER', '', [isDnsServer, 'must be an IP address, optionally with :port'])),
+    adminTokenFile: tokenFile === '' ? undefined : resolve(tokenFile),
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 5000, 0, 300_000),
     logLevel,
     persist: !flag(env, 'BENCH_NO_PERSIST'),

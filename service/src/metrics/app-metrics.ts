@@ -6,6 +6,10 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /** Write errors DESIGN.md names; any other errno gets its own series when it first happens. */
 const EXPECTED_FAILURES = ['ENOSPC', 'EROFS', 'EACCES', 'EIO'];
 
+/** Why a peer of the cluster view did not answer; a closed set, so the label stays small. */
+export const PEER_FAILURE_REASONS = ['timeout', 'refused', 'connection', 'status', 'invalid'] as const;
+export type PeerFailureReason = (typeof PEER_FAILURE_REASONS)[number];
+
 /**
  * The service's metrics (names fixed by DESIGN.md), on a registry of its own per app
  * instance: nothing is registered globally, so test cases never see each other's series.
@@ -55,10 +59,33 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  // Cluster view (GET /visits/cluster); not in DESIGN.md's table, documented in docs/operations.md.
+  readonly peerDuration = new Histogram({
+    name: 'visits_peer_request_duration_seconds',
+    help: "Duration of one peer's GET /visits asked by the cluster view, by outcome (ok or error)",
+    labelNames: ['outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly peerFailures = new Counter({
+    name: 'visits_peer_request_failures_total',
+    help: 'Peer requests of the cluster view that failed, by reason (timeout, refused, connection, status, invalid)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly peerDiscoveryFailures = new Counter({
+    name: 'visits_peer_discovery_failures_total',
+    help: 'Cluster views whose DNS discovery of the headless Service failed',
+    registers: [this.registry],
+  });
+
   constructor(build: { version: string; commit: string }) {
     collectDefaultMetrics({ register: this.registry });
     this.buildInfo.set({ version: build.version, commit: build.commit }, 1);
     // Zero series for the expected reasons, so increase() sees the very first failure.
     for (const reason of EXPECTED_FAILURES) this.persistFailures.inc({ reason }, 0);
+    for (const reason of PEER_FAILURE_REASONS) this.peerFailures.inc({ reason }, 0);
   }
 }

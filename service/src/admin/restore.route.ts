@@ -1,0 +1,103 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/config';
+import { CounterStore, PersistError } from '../counter/counter-store';
+import type { Logger } from '../logging/logger';
+import { CONFIG, LOGGER } from '../tokens';
+import { AdminToken, TokenUnavailableError } from './admin-token';
+import { isJsonContentType, parseRestoreBody, RESTORE_BODY_LIMIT } from './restore-body';
+
+/** Fastify's own body errors, each given a 400 with a message an operator can act on. */
+const BODY_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'the Content-Type must be application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: `the body must be at most ${RESTORE_BODY_LIMIT} bytes`,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the Content-Length does not match the body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty: send {"visits": n}',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON',
+};
+
+function send(reply: FastifyReply, statusCode: number, error: string, message: string): FastifyReply {
+  // Same shape as Nest's HTTP errors, so every error of the service reads alike.
+  return reply.code(statusCode).header('cache-control', 'no-store').send({ statusCode, error, message });
+}
+
+/**
+ * PUT /visits {"visits": n}: sets this replica's count, to restore it after a volume was lost.
+ *
+ * A plain Fastify route rather than a Nest controller, for three route-level options Nest
+ * does not expose: the bearer token is checked in `onRequest`, before a single byte of the body
+ * is read; the body limit is a few hundred bytes instead of the service's 16 KiB; and the
+ * route's own error handler turns Fastify's body errors (wrong type, too large, bad JSON)
+ * into 400s with clear messages. Without ADMIN_TOKEN_FILE the route does not exist (404).
+ */
+@Injectable()
+export class RestoreRoute implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly store: CounterStore,
+  ) {}
+
+  onModuleInit(): void {
+    const file = this.config.adminTokenFile;
+    if (file === undefined) {
+      this.logger.info('PUT /visits is disabled (404): ADMIN_TOKEN_FILE is not set');
+      return;
+    }
+    this.logger.info({ tokenFile: file }, 'PUT /visits is enabled');
+    const token = new AdminToken(file);
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.route({
+      method: 'PUT',
+      url: '/visits',
+      bodyLimit: RESTORE_BODY_LIMIT,
+      onRequest: (request, reply) => this.authorize(token, request, reply),
+      errorHandler: (error, request, reply) => this.bodyError(error, request, reply),
+      handler: (request, reply) => this.restore(request, reply),
+    });
+  }
+
+  private async authorize(token: AdminToken, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    let result;
+    try {
+      result = await token.check(request.headers.authorization);
+    } catch (err) {
+      if (!(err instanceof TokenUnavailableError)) throw err;
+      this.logger.error({ err: { message: err.message } }, 'PUT /visits refused: no usable admin token');
+      await send(reply, 503, 'Service Unavailable', 'the admin token is not available on this replica');
+      return;
+    }
+    if (result === 'ok') return;
+    if (result === 'wrong') this.logger.warn({ remoteAddress: request.ip }, 'PUT /visits refused: wrong bearer token');
+    reply.header('www-authenticate', 'Bearer realm="visits"');
+    await send(reply, 401, 'Unauthorized', result === 'missing' ? 'a bearer token is required' : 'the bearer token is not valid');
+  }
+
+  private bodyError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const message = BODY_ERRORS[error.code] ?? (error.statusCode === 400 ? `the body was refused: ${error.message}` : undefined);
+    if (message !== undefined) return send(reply, 400, 'Bad Request', message);
+    this.logger.error({ err: error }, 'PUT /visits failed');
+    return send(reply, 500, 'Internal Server Error', 'the count was not changed');
+  }
+
+  private async restore(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    // Fastify also parses text/plain; only JSON is accepted here.
+    if (!isJsonContentType(request.headers['content-type']))
+      return send(reply, 400, 'Bad Request', BODY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE!);
+    const parsed = parseRestoreBody(request.body);
+    if (!parsed.ok) return send(reply, 400, 'Bad Request', parsed.message);
+    const previous = this.store.count;
+    let visits: number;
+    try {
+      visits = await this.store.set(parsed.visits);
+    } catch (err) {
+      if (!(err instanceof PersistError)) throw err;
+      this.logger.error({ previous, requested: parsed.visits, reason: err.reason }, 'count NOT restored: the write failed');
+      return send(reply, 503, 'Service Unavailable', `count not changed: ${err.message}`);
+    }
+    this.logger.warn({ previous, visits, remoteAddress: request.ip }, 'count restored by PUT /visits');
+    return reply.header('cache-control', 'no-store').send({ visits, previous, pod: this.config.podName });
+  }
+}
