@@ -17,7 +17,9 @@ export function createHttpAdapter(): FastifyAdapter {
     connectionTimeout: 10_000,
     // Keep-alive longer than typical proxies' idle timeouts, so they close first.
     keepAliveTimeout: 65_000,
-    return503OnClosing: true,
+    // Requests that still arrive while closing are served, not refused: the delay has already
+    // taken the pod out of the endpoints, and a served visit beats a 503.
+    return503OnClosing: false,
   });
 }
 
