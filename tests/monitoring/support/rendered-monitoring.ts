@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+
+/**
+ * The monitoring objects as Argo CD would apply them: `kubectl kustomize` of an overlay, so the
+ * proof covers what ships (the component as included by apps/visits/envs/<env>), not a copy.
+ */
+export const REPO_ROOT = resolve(__dirname, '../../..');
+export const COMPONENT_DIR = resolve(REPO_ROOT, 'apps/visits/components/monitoring');
+export const DASHBOARD_FILE = resolve(COMPONENT_DIR, 'dashboards/visits.json');
+export const RUNBOOKS_FILE = resolve(REPO_ROOT, 'docs/runbooks.md');
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+export interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface RuleGroup {
+  name: string;
+  interval?: string;
+  rules: Rule[];
+}
+
+export function renderOverlay(env = 'dev'): KubeObject[] {
+  const out = execFileSync('kubectl', ['kustomize', resolve(REPO_ROOT, 'apps/visits/envs', env)], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 32 * 1024 * 1024,
+  });
+  return parseAllDocuments(out)
+    .map((doc) => doc.toJSON() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null);
+}
+
+export function findOne(objects: KubeObject[], kind: string, name?: string): KubeObject {
+  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (found.length !== 1) throw new Error(`expected exactly one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
+  return found[0]!;
+}
+
+/** The rule groups of the rendered PrometheusRule, i.e. what the operator hands to Prometheus. */
+export function ruleGroupsOf(objects: KubeObject[]): RuleGroup[] {
+  const rule = findOne(objects, 'PrometheusRule');
+  return (rule.spec as { groups: RuleGroup[] }).groups;
+}
+
+/** A Prometheus rule file (the format promtool and prometheus read). */
+export function ruleFileText(groups: RuleGroup[]): string {
+  return stringify({ groups }, { lineWidth: 0 });
+}
+
+export const alertsOf = (groups: RuleGroup[]): Rule[] => groups.flatMap((g) => g.rules.filter((r) => r.alert));
