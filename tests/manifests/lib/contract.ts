@@ -1,0 +1,27 @@
+/**
+ * The names and numbers from shared/DESIGN.md ("Names", "Configuration") and the common brief
+ * that the manifests must keep. Change them only together with DESIGN.md and every part that
+ * uses them.
+ */
+export const CONTRACT = {
+  statefulSet: 'visits',
+  headlessService: 'visits-headless',
+  clientService: 'visits',
+  clientServicePort: 80,
+  containerPort: 8080,
+  portName: 'http',
+  pvcTemplate: 'data',
+  dataMountPath: '/app/data',
+  /** Labels every object carries; the selector uses only the first, and never changes. */
+  labels: { 'app.kubernetes.io/name': 'visits', 'app.kubernetes.io/part-of': 'visits' } as Record<string, string>,
+  selectorKeys: ['app.kubernetes.io/name'],
+  uid: 10001,
+  gid: 10001,
+  shutdownDelayMs: 5000,
+  terminationGracePeriodSeconds: 30,
+  /** The dev environment is the seed lab's shape. */
+  dev: { path: 'apps/visits/envs/dev', namespace: 'visits', replicas: 3, storage: '128Mi', storageClassName: 'standard' },
+  /** Where kube-prometheus-stack runs; the NetworkPolicy lets its Prometheus in. */
+  monitoringNamespace: 'monitoring',
+  argoNamespace: 'argocd',
+};

@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { parseYamlDocuments } from './yaml-files';
+
+/** A Kubernetes object as kustomize rendered it, with the file it came from. */
+export interface RenderedObject {
+  /** The object exactly as `kubectl kustomize <path>` prints it. */
+  doc: K8sObject;
+  /** Repository-relative source file (kustomize's origin annotation). */
+  file: string;
+  /** Repository-relative directory that was rendered (an Application's path). */
+  renderedFrom: string;
+}
+
+// Manifests are untyped YAML: the checks read them through this loose shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type K8sObject = Record<string, any>;
+
+const ORIGIN = 'config.kubernetes.io/origin';
+
+function kubectl(args: string[], timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile('kubectl', args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error((stderr || err.message).trim()));
+      else resolvePromise(stdout);
+    });
+  });
+}
+
+export function objectId(doc: K8sObject): string {
+  const ns = doc?.metadata?.namespace;
+  return `${doc?.kind ?? '?'} ${ns ? `${ns}/` : ''}${doc?.metadata?.name ?? '?'}`;
+}
+
+/**
+ * Renders `dir` the way Argo CD's repo server does (`kubectl kustomize <dir>`), and a second
+ * time through a throw-away wrapper kustomization with `buildMetadata: [originAnnotations]`,
+ * only to learn which file each object came from. The origin annotation never reaches the
+ * returned objects: they are the plain render.
+ */
+export async function renderKustomization(repoRoot: string, dir: string): Promise<RenderedObject[]> {
+  const absolute = resolve(repoRoot, dir);
+  const wrapper = await mkdtemp(join(tmpdir(), 'visits-kustomize-'));
+  try {
+    await writeFile(
+      join(wrapper, 'kustomization.yaml'),
+      `resources:\n  - ${relative(wrapper, absolute)}\nbuildMetadata: [originAnnotations]\n`,
+    );
+    const [plainText, annotatedText] = await Promise.all([kubectl(['kustomize', absolute]), kubectl(['kustomize', wrapper])]);
+    const plain = parseYamlDocuments(plainText, dir) as K8sObject[];
+    const annotated = parseYamlDocuments(annotatedText, dir) as K8sObject[];
+    const renderedFrom = relative(repoRoot, absolute) || '.';
+    return plain.map((doc, i) => {
+      const twin = annotated[i];
+      if (!twin || objectId(twin) !== objectId(doc))
+        throw new Error(`${dir}: the annotated render differs from the plain one at object ${i}`);
+      return { doc, file: originFile(repoRoot, wrapper, twin) ?? `${renderedFrom}/kustomization.yaml`, renderedFrom };
+    });
+  } finally {
+    await rm(wrapper, { recursive: true, force: true });
+  }
+}
+
+/** The origin annotation is YAML: `path:` for a resource file, `configuredIn:` for a generator. */
+function originFile(repoRoot: string, wrapper: string, doc: K8sObject): string | undefined {
+  const text = doc?.metadata?.annotations?.[ORIGIN];
+  if (typeof text !== 'string') return undefined;
+  const origin = parse(text) as { path?: string; configuredIn?: string };
+  const path = origin.path ?? origin.configuredIn;
+  return path ? relative(repoRoot, resolve(wrapper, path)) : undefined;
+}

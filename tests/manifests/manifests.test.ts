@@ -1,0 +1,85 @@
+/**
+ * The repository's own manifests, rendered the way Argo CD's repo server renders them and
+ * validated: schemas (Kubernetes v1.36 OpenAPI via kubernetes-models, the Argo CD and
+ * prometheus-operator CRDs; unknown fields rejected) and the cross-checks of lib/.
+ * Real parts only: kubectl kustomize, the model packages' validators, the built service.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { probePaths } from './lib/pod-checks';
+import { formatProblems } from './lib/problems';
+import { loadRepository, type Repository } from './lib/repository';
+import { vendoredPackageVersions } from './lib/schema';
+import { RouteOracle } from './lib/service-routes';
+import { validateRepository } from './lib/validate-repository';
+
+const ROOT = resolve(__dirname, '../..');
+
+let repo: Repository;
+let oracle: RouteOracle;
+
+beforeAll(async () => {
+  [repo, oracle] = await Promise.all([loadRepository(ROOT), RouteOracle.start()]);
+}, 60_000);
+
+afterAll(async () => {
+  await oracle?.stop();
+});
+
+describe('the manifests in this repository', () => {
+  test('every cluster entry point and every Application path from this repository renders', () => {
+    expect(formatProblems(repo.problems)).toBe('');
+    expect(repo.entryPoints).toEqual(['clusters/dev', 'clusters/prod']);
+    expect([...repo.renders.keys()].sort()).toEqual(['apps/visits/envs/dev', 'apps/visits/envs/prod', 'clusters/dev', 'clusters/prod']);
+  });
+
+  test('pass the schemas and every cross-check', async () => {
+    const served = await oracle.statuses(probePaths(repo.objects));
+    expect(formatProblems(await validateRepository(repo, served))).toBe('');
+  });
+
+  test('probe paths are routes the running service answers 200 once started', async () => {
+    const paths = probePaths(repo.objects);
+    expect(paths).toEqual(['/health/live', '/health/ready', '/health/startup']);
+    const served = await oracle.statuses(paths);
+    for (const path of paths) expect([path, served.get(path)]).toEqual([path, 200]);
+  });
+
+  test('dev and prod each run the StatefulSet, both Services, PDB, NetworkPolicy and the monitoring component', () => {
+    for (const [path, namespace] of [
+      ['apps/visits/envs/dev', 'visits'],
+      ['apps/visits/envs/prod', 'visits-prod'],
+    ]) {
+      const ids = repo.renders.get(path)!.map((o) => `${o.doc.kind} ${o.doc.metadata.namespace}/${o.doc.metadata.name}`);
+      for (const expected of [
+        `StatefulSet ${namespace}/visits`,
+        `Service ${namespace}/visits`,
+        `Service ${namespace}/visits-headless`,
+        `ServiceAccount ${namespace}/visits`,
+        `PodDisruptionBudget ${namespace}/visits`,
+        `NetworkPolicy ${namespace}/visits`,
+        `ServiceMonitor ${namespace}/visits`,
+        `PrometheusRule ${namespace}/visits`,
+      ]) {
+        expect(ids).toContain(expected);
+      }
+    }
+  });
+
+  test('the release pipeline finds the image pin where docs/deploy.md says: images[0].digest', () => {
+    for (const env of ['dev', 'prod']) {
+      const sts = repo.renders.get(`apps/visits/envs/${env}`)!.find((o) => o.doc.kind === 'StatefulSet')!;
+      expect(sts.doc.spec.template.spec.containers[0].image).toMatch(/^ghcr\.io\/[^/]+\/visits@sha256:[0-9a-f]{64}$/);
+    }
+  });
+
+  test('the vendored strict schemas come from the installed model packages', () => {
+    const installed = Object.fromEntries(
+      Object.keys(vendoredPackageVersions()).map((name) => [
+        name,
+        (JSON.parse(readFileSync(resolve(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version,
+      ]),
+    );
+    expect(vendoredPackageVersions()).toEqual(installed);
+  });
+});
