@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { isValidCount } from '../counter/count-format';
 import type { PeerFailureReason } from '../metrics/app-metrics';
 
@@ -25,23 +26,15 @@ export function peerAddress(ip: string, port: number): string {
 }
 
 /**
- * Asks one replica for its count. The timeout covers connect, headers and body, so a peer
- * that accepts the connection and then stalls (a frozen process) cannot hold the view.
+ * Asks one replica for its count over a connection of its own (no keep-alive pool), closed
+ * when the answer is in or the timeout fires. The timeout covers connect, headers and body, so
+ * a peer that accepts the connection and then stalls (a frozen process) cannot hold the view.
+ * Why not fetch(): undici keeps an aborted request's socket open, and the peer, once it wakes,
+ * then cannot close its server for seconds (found by the frozen-replica test).
  */
 export async function fetchPeerCount(address: string, timeoutMs: number): Promise<PeerCount> {
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(`http://${address}/visits`, {
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    text = await response.text();
-  } catch (err) {
-    throw networkError(err, timeoutMs);
-  }
-  if (response.status !== 200) throw new PeerRequestError('status', `answered HTTP ${response.status}`);
-  if (text.length > MAX_ANSWER_BYTES) throw new PeerRequestError('invalid', `answer larger than ${MAX_ANSWER_BYTES} bytes`);
+  const { status, text } = await get(address, '/visits', timeoutMs);
+  if (status !== 200) throw new PeerRequestError('status', `answered HTTP ${status}`);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -55,12 +48,44 @@ export async function fetchPeerCount(address: string, timeoutMs: number): Promis
   return { pod, visits };
 }
 
+function get(address: string, path: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  const url = new URL(`http://${address}${path}`);
+  return new Promise((resolve, reject) => {
+    const request = httpGet(
+      {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port,
+        path: url.pathname,
+        agent: false,
+        headers: { accept: 'application/json' },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+          if (text.length > MAX_ANSWER_BYTES) request.destroy(tooLarge());
+        });
+        response.on('end', () =>
+          text.length > MAX_ANSWER_BYTES ? reject(tooLarge()) : resolve({ status: response.statusCode ?? 0, text }),
+        );
+        response.on('error', (err) => reject(networkError(err, timeoutMs)));
+      },
+    );
+    const timer = setTimeout(() => request.destroy(new PeerRequestError('timeout', `no answer within ${timeoutMs} ms`)), timeoutMs);
+    request.on('error', (err) => reject(networkError(err, timeoutMs)));
+    request.on('close', () => clearTimeout(timer));
+  });
+}
+
+function tooLarge(): PeerRequestError {
+  return new PeerRequestError('invalid', `answer larger than ${MAX_ANSWER_BYTES} bytes`);
+}
+
 function networkError(err: unknown, timeoutMs: number): PeerRequestError {
-  const name = (err as Error)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') return new PeerRequestError('timeout', `no answer within ${timeoutMs} ms`);
-  // undici wraps the socket error: TypeError("fetch failed") with the errno in `cause`.
-  const cause = (err as { cause?: NodeJS.ErrnoException })?.cause;
-  const code = cause?.code ?? (err as NodeJS.ErrnoException)?.code;
+  if (err instanceof PeerRequestError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ECONNREFUSED') return new PeerRequestError('refused', 'connection refused');
-  return new PeerRequestError('connection', `request failed (${code ?? cause?.message ?? (err as Error)?.message ?? 'unknown'})`);
+  if (code === 'ETIMEDOUT') return new PeerRequestError('timeout', `no answer within ${timeoutMs} ms`);
+  return new PeerRequestError('connection', `request failed (${code ?? (err as Error)?.message ?? 'unknown'})`);
 }

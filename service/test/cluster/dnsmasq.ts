@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { freePort } from '../../../tests/support/service-process';
+
+/** Debian's dnsmasq (package dnsmasq-base): a real DNS server, run unprivileged-friendly on loopback. */
+export const DNSMASQ = '/usr/sbin/dnsmasq';
+
+export interface DnsRecords {
+  /** Name → IPv4/IPv6 addresses (A/AAAA records), as Kubernetes publishes a headless Service and its pods. */
+  hosts: Record<string, string[]>;
+  /** SRV records: `_http._tcp.<service>` → target host name and port. */
+  srv?: { name: string; target: string; port: number }[];
+}
+
+export interface DnsServer {
+  /** "127.0.0.1:port", the form PEER_DNS_SERVER takes. */
+  readonly server: string;
+  stop(): Promise<void>;
+}
+
+function args(port: number, records: DnsRecords): string[] {
+  const list = [
+    '--no-daemon',
+    '--no-resolv',
+    '--no-hosts',
+    '--no-poll',
+    `--port=${port}`,
+    '--listen-address=127.0.0.1',
+    '--bind-interfaces',
+    '--log-facility=-',
+    // Names under cluster.local that have no record get NXDOMAIN, as from CoreDNS, not REFUSED.
+    '--local=/cluster.local/',
+    // Stay the user we are (dnsmasq would otherwise switch to "nobody" when started as root).
+    `--user=${userInfo().username}`,
+    '--pid-file=',
+  ];
+  for (const [name, ips] of Object.entries(records.hosts)) for (const ip of ips) list.push(`--host-record=${name},${ip}`);
+  for (const { name, target, port: srvPort } of records.srv ?? []) list.push(`--srv-host=${name},${target},${srvPort},0,100`);
+  return list;
+}
+
+/** Starts dnsmasq on a free port of 127.0.0.1 and resolves once it answers. */
+export async function startDnsmasq(records: DnsRecords): Promise<DnsServer> {
+  let lastError = '';
+  // freePort() checks TCP only; on the rare UDP clash dnsmasq exits at once and we try another port.
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const port = await freePort('127.0.0.1');
+    const child = spawn(DNSMASQ, args(port, records), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    const started = await waitFor(() => output.includes('started, version'), child, 10_000);
+    if (started) return { server: `127.0.0.1:${port}`, stop: () => stop(child, exited) };
+    lastError = output;
+    await stop(child, exited);
+  }
+  throw new Error(`dnsmasq did not start:\n${lastError}`);
+}
+
+async function waitFor(ready: () => boolean, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (ready()) return true;
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
+async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
