@@ -1,0 +1,104 @@
+// Starting, watching and stopping one contender process on loopback.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Asks the OS for a port that is free now on `host`. */
+export function freePort(host) {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One GET on loopback; resolves with status and body text (never rejects on HTTP status). */
+export function get(url, timeoutMs = 2000) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Resident memory of a process in bytes from /proc (Linux): `VmHWM` is the peak, `VmRSS` now. */
+export function memoryOf(pid, field) {
+  try {
+    const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined; // not Linux, or the process has gone
+  }
+}
+
+/**
+ * Spawns `node <args>` with `env`, and measures cold start: from spawn until
+ * GET /health/startup answers 200 (polled every 10 ms).
+ */
+export async function startContender({ name, args, env, host, port, readyTimeoutMs = 15_000 }) {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Keep only the tail of the output: enough to explain a failure, bounded in memory.
+  let output = '';
+  const keep = (chunk) => (output = (output + chunk.toString()).slice(-8192));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  let gone;
+  void exited.then((how) => (gone = how));
+  const url = `http://${host}:${port}`;
+  for (;;) {
+    if (gone !== undefined) throw new Error(`${name} exited (${gone}) before it was ready:\n${output}`);
+    if (performance.now() - started > readyTimeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} was not ready within ${readyTimeoutMs} ms:\n${output}`);
+    }
+    const answer = await get(`${url}/health/startup`, 500).catch(() => undefined);
+    if (answer?.status === 200) break;
+    await sleep(10);
+  }
+  const coldStartMs = performance.now() - started;
+  return {
+    name,
+    url,
+    child,
+    coldStartMs,
+    output: () => output,
+    /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with the exit code or signal. */
+    async stop(timeoutMs = 10_000) {
+      if (gone !== undefined) return gone;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const how = await exited;
+      clearTimeout(timer);
+      return how;
+    },
+  };
+}
+
+/** Samples VmRSS every `everyMs` until stopped; the kernel's VmHWM is read too, as a check. */
+export function sampleMemory(pid, everyMs = 100) {
+  let peak = 0;
+  const take = () => (peak = Math.max(peak, memoryOf(pid, 'VmRSS') ?? 0));
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return Math.max(peak, memoryOf(pid, 'VmHWM') ?? 0);
+    },
+  };
+}
