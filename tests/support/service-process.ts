@@ -128,8 +128,17 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
 }
 
 /** Runs the service expecting it to refuse to start; resolves with its exit code and output. */
-export async function runToExit(env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<{ code: number | string; output: string }> {
-  const child = spawn(process.execPath, [SERVICE_MAIN], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runToExit(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 15_000,
+  user: { uid?: number; gid?: number } = {},
+): Promise<{ code: number | string; output: string }> {
+  const child = spawn(process.execPath, [SERVICE_MAIN], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    uid: user.uid,
+    gid: user.gid,
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
