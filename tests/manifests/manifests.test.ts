@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { probePaths } from './lib/pod-checks';
 import { formatProblems } from './lib/problems';
 import { loadRepository, type Repository } from './lib/repository';
-import { vendoredPackageVersions } from './lib/schema';
+import { stopModelValidator, vendoredPackageVersions } from './lib/schema';
 import { RouteOracle } from './lib/service-routes';
 import { validateRepository } from './lib/validate-repository';
 
@@ -19,11 +19,11 @@ let repo: Repository;
 let oracle: RouteOracle;
 
 beforeAll(async () => {
-  [repo, oracle] = await Promise.all([loadRepository(ROOT), RouteOracle.start()]);
+  [repo, oracle] = await Promise.all([loadRepository(ROOT, { comparePlain: true }), RouteOracle.start()]);
 }, 60_000);
 
 afterAll(async () => {
-  await oracle?.stop();
+  await Promise.all([oracle?.stop(), stopModelValidator()]);
 });
 
 describe('the manifests in this repository', () => {

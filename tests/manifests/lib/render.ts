@@ -36,12 +36,13 @@ export function objectId(doc: K8sObject): string {
 }
 
 /**
- * Renders `dir` the way Argo CD's repo server does (`kubectl kustomize <dir>`), and a second
- * time through a throw-away wrapper kustomization with `buildMetadata: [originAnnotations]`,
- * only to learn which file each object came from. The origin annotation never reaches the
- * returned objects: they are the plain render.
+ * Renders `dir` through a throw-away wrapper kustomization whose only setting is
+ * `buildMetadata: [originAnnotations]`, to learn which file each object came from, then drops
+ * that annotation again: what is left is what `kubectl kustomize <dir>` prints, the command
+ * Argo CD's repo server runs. With `comparePlain` it also runs that plain command and fails if
+ * the two renders differ in anything but the annotation.
  */
-export async function renderKustomization(repoRoot: string, dir: string): Promise<RenderedObject[]> {
+export async function renderKustomization(repoRoot: string, dir: string, comparePlain = false): Promise<RenderedObject[]> {
   const absolute = resolve(repoRoot, dir);
   const wrapper = await mkdtemp(join(tmpdir(), 'visits-kustomize-'));
   try {
@@ -49,16 +50,24 @@ export async function renderKustomization(repoRoot: string, dir: string): Promis
       join(wrapper, 'kustomization.yaml'),
       `resources:\n  - ${relative(wrapper, absolute)}\nbuildMetadata: [originAnnotations]\n`,
     );
-    const [plainText, annotatedText] = await Promise.all([kubectl(['kustomize', absolute]), kubectl(['kustomize', wrapper])]);
-    const plain = parseYamlDocuments(plainText, dir) as K8sObject[];
-    const annotated = parseYamlDocuments(annotatedText, dir) as K8sObject[];
+    const [annotatedText, plainText] = await Promise.all([
+      kubectl(['kustomize', wrapper]),
+      comparePlain ? kubectl(['kustomize', absolute]) : Promise.resolve(undefined),
+    ]);
     const renderedFrom = relative(repoRoot, absolute) || '.';
-    return plain.map((doc, i) => {
-      const twin = annotated[i];
-      if (!twin || objectId(twin) !== objectId(doc))
-        throw new Error(`${dir}: the annotated render differs from the plain one at object ${i}`);
-      return { doc, file: originFile(repoRoot, wrapper, twin) ?? `${renderedFrom}/kustomization.yaml`, renderedFrom };
+    const objects = (parseYamlDocuments(annotatedText, dir) as K8sObject[]).map((doc) => {
+      const file = originFile(repoRoot, wrapper, doc) ?? `${renderedFrom}/kustomization.yaml`;
+      delete doc.metadata?.annotations?.[ORIGIN];
+      if (doc.metadata?.annotations && Object.keys(doc.metadata.annotations).length === 0) delete doc.metadata.annotations;
+      return { doc, file, renderedFrom };
     });
+    if (plainText !== undefined) {
+      const plain = parseYamlDocuments(plainText, dir);
+      if (JSON.stringify(plain) !== JSON.stringify(objects.map((o) => o.doc))) {
+        throw new Error(`${dir}: the render with origin annotations differs from plain kubectl kustomize`);
+      }
+    }
+    return objects;
   } finally {
     await rm(wrapper, { recursive: true, force: true });
   }

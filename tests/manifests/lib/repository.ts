@@ -49,15 +49,20 @@ export function isRepoSource(source: AppSource): boolean {
 /**
  * Renders every cluster entry point, then every Application path whose source is this
  * repository, following Applications found in those renders (app of apps) until none is new.
+ * `only` limits the entry points (the breakage tests render one cluster to stay fast);
+ * `comparePlain` also proves each render equals plain `kubectl kustomize` (see render.ts).
  */
-export async function loadRepository(root: string): Promise<Repository> {
+export async function loadRepository(root: string, options: { only?: string[]; comparePlain?: boolean } = {}): Promise<Repository> {
+  const { only, comparePlain = false } = options;
   const clustersDir = join(root, 'clusters');
-  const entryPoints = existsSync(clustersDir)
-    ? readdirSync(clustersDir)
-        .filter((name) => statSync(join(clustersDir, name)).isDirectory() && existsSync(join(clustersDir, name, 'kustomization.yaml')))
-        .map((name) => `clusters/${name}`)
-        .sort()
-    : [];
+  const entryPoints =
+    only ??
+    (existsSync(clustersDir)
+      ? readdirSync(clustersDir)
+          .filter((name) => statSync(join(clustersDir, name)).isDirectory() && existsSync(join(clustersDir, name, 'kustomization.yaml')))
+          .map((name) => `clusters/${name}`)
+          .sort()
+      : []);
   const repo: Repository = { root, entryPoints, renders: new Map(), objects: [], sources: [], problems: [] };
   if (entryPoints.length === 0) {
     repo.problems.push({ file: 'clusters/', object: '-', field: '-', message: 'no clusters/<name>/kustomization.yaml entry point found' });
@@ -69,7 +74,7 @@ export async function loadRepository(root: string): Promise<Repository> {
     const results = await Promise.all(
       batch.map(async ({ dir, from }) => {
         try {
-          return { dir, objects: await renderKustomization(root, dir) };
+          return { dir, objects: await renderKustomization(root, dir, comparePlain) };
         } catch (err) {
           repo.problems.push({
             file: from ? from.app.file : `${dir}/kustomization.yaml`,

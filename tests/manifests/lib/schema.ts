@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Problem } from './problems';
@@ -88,31 +88,65 @@ function strictProblems(obj: RenderedObject): Problem[] {
   );
 }
 
-/** Runs the model packages' compiled validators in a child process (they are ESM-only). */
-function modelProblems(objects: RenderedObject[]): Promise<Problem[]> {
-  const input = JSON.stringify(objects.map((o) => ({ apiVersion: o.doc.apiVersion, kind: o.doc.kind, doc: o.doc })));
-  return new Promise((done, reject) => {
-    const child = execFile(
-      process.execPath,
-      [join(SCHEMA_DIR, 'validate-models.mjs')],
-      { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) return reject(new Error(`validate-models.mjs failed: ${stderr || err.message}`));
-        const results = JSON.parse(stdout) as { instancePath: string; message: string }[][];
-        done(
-          results.flatMap((errors, i) =>
-            errors.map((e) => ({
-              file: objects[i].file,
-              object: describe(objects[i]),
-              field: fieldPath(e.instancePath),
-              message: e.message,
-            })),
-          ),
-        );
-      },
-    );
-    child.stdin?.end(input);
-  });
+type ModelErrors = { instancePath: string; message: string }[][];
+
+/**
+ * The model packages' compiled validators, in one long-lived child process (they are ESM-only):
+ * one JSON line per request, one per answer, answered in order.
+ */
+class ModelValidator {
+  private readonly child: ChildProcess;
+  private readonly waiting: { resolve: (r: ModelErrors) => void; reject: (e: Error) => void }[] = [];
+  private buffer = '';
+  private stderr = '';
+
+  constructor() {
+    this.child = spawn(process.execPath, [join(SCHEMA_DIR, 'validate-models.mjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.buffer += chunk;
+      let newline: number;
+      while ((newline = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, newline);
+        this.buffer = this.buffer.slice(newline + 1);
+        this.waiting.shift()?.resolve(JSON.parse(line) as ModelErrors);
+      }
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.child.once('exit', (code) => {
+      for (const w of this.waiting.splice(0)) w.reject(new Error(`validate-models.mjs exited (${code}): ${this.stderr}`));
+    });
+  }
+
+  validate(objects: RenderedObject[]): Promise<ModelErrors> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.child.stdin!.write(JSON.stringify(objects.map((o) => ({ apiVersion: o.doc.apiVersion, kind: o.doc.kind, doc: o.doc }))) + '\n');
+    });
+  }
+
+  stop(): Promise<void> {
+    if (this.child.exitCode !== null) return Promise.resolve();
+    return new Promise((done) => {
+      this.child.once('exit', () => done());
+      this.child.stdin!.end();
+    });
+  }
+}
+
+let validator: ModelValidator | undefined;
+
+/** Ends the validator child process; call it in afterAll. */
+export async function stopModelValidator(): Promise<void> {
+  await validator?.stop();
+  validator = undefined;
+}
+
+async function modelProblems(objects: RenderedObject[]): Promise<Problem[]> {
+  validator ??= new ModelValidator();
+  const results = await validator.validate(objects);
+  return results.flatMap((errors, i) =>
+    errors.map((e) => ({ file: objects[i].file, object: describe(objects[i]), field: fieldPath(e.instancePath), message: e.message })),
+  );
 }
 
 /**

@@ -2,16 +2,10 @@
 // Validates objects with the model packages' own validators (ajv code compiled from the
 // Kubernetes OpenAPI schema and the CRDs: types, required fields, enums, int32/int64 formats).
 // These packages are ESM-only, which jest's CommonJS runtime cannot load, so the suite runs
-// this file as a child process: JSON array of {apiVersion, kind, doc} on stdin, one error
-// list per object on stdout.
+// this file as a child process that stays up: each line on stdin is a JSON array of
+// {apiVersion, kind, doc}; each answer on stdout is one line, a JSON array of error lists.
+import { createInterface } from 'node:readline';
 import { KINDS } from './kinds.mjs';
-
-const input = await new Promise((done) => {
-  let text = '';
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk) => (text += chunk));
-  process.stdin.on('end', () => done(JSON.parse(text)));
-});
 
 const models = new Map();
 async function model(apiVersion, kind) {
@@ -23,19 +17,26 @@ async function model(apiVersion, kind) {
   return models.get(key);
 }
 
-const results = [];
-for (const { apiVersion, kind, doc } of input) {
-  const Model = await model(apiVersion, kind);
-  if (!Model) {
-    results.push([{ instancePath: '', message: `no schema for ${apiVersion} ${kind} (add it to tests/manifests/schema/kinds.mjs)` }]);
-    continue;
+async function validateAll(input) {
+  const results = [];
+  for (const { apiVersion, kind, doc } of input) {
+    const Model = await model(apiVersion, kind);
+    if (!Model) {
+      results.push([{ instancePath: '', message: `no schema for ${apiVersion} ${kind} (add it to tests/manifests/schema/kinds.mjs)` }]);
+      continue;
+    }
+    try {
+      new Model(doc).validate();
+      results.push([]);
+    } catch (err) {
+      const errors = Array.isArray(err.errors) ? err.errors : [{ instancePath: '', message: err.message }];
+      results.push(errors.map((e) => ({ instancePath: e.instancePath ?? '', message: e.message ?? String(e) })));
+    }
   }
-  try {
-    new Model(doc).validate();
-    results.push([]);
-  } catch (err) {
-    const errors = Array.isArray(err.errors) ? err.errors : [{ instancePath: '', message: err.message }];
-    results.push(errors.map((e) => ({ instancePath: e.instancePath ?? '', message: e.message ?? String(e) })));
-  }
+  return results;
 }
-process.stdout.write(JSON.stringify(results));
+
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === '') continue;
+  process.stdout.write(JSON.stringify(await validateAll(JSON.parse(line))) + '\n');
+}

@@ -1,0 +1,362 @@
+/**
+ * Proves the validation fails, and says where: each case copies apps/ and clusters/ into a
+ * temporary directory, breaks one thing, renders and validates the copy, and expects a problem
+ * that names the file, the object and the field. The real service answers the probe paths.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { probePaths } from './lib/pod-checks';
+import { formatProblems, type Problem } from './lib/problems';
+import { loadRepository } from './lib/repository';
+import { stopModelValidator } from './lib/schema';
+import { RouteOracle } from './lib/service-routes';
+import { validateRepository } from './lib/validate-repository';
+
+const ROOT = resolve(__dirname, '../..');
+const DEV_STS = 'StatefulSet visits/visits (rendered from apps/visits/envs/dev)';
+const PROD_STS = 'StatefulSet visits-prod/visits (rendered from apps/visits/envs/prod)';
+const DEV_APP = 'Application argocd/visits (rendered from clusters/dev)';
+
+let oracle: RouteOracle;
+const tempDirs: string[] = [];
+
+beforeAll(async () => {
+  oracle = await RouteOracle.start();
+}, 30_000);
+
+afterAll(async () => {
+  await Promise.all([oracle?.stop(), stopModelValidator()]);
+  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A copy of the manifests with `edit` applied; its problems after rendering `clusters/<cluster>`. */
+async function problemsAfter(cluster: 'dev' | 'prod', edit: (root: string) => Promise<void>): Promise<Problem[]> {
+  const root = await mkdtemp(join(tmpdir(), 'visits-manifests-'));
+  tempDirs.push(root);
+  await Promise.all(['apps', 'clusters'].map((d) => cp(join(ROOT, d), join(root, d), { recursive: true })));
+  await edit(root);
+  const repo = await loadRepository(root, { only: [`clusters/${cluster}`] });
+  return validateRepository(repo, await oracle.statuses(probePaths(repo.objects)));
+}
+
+/** Replaces text in one file of the copy; fails loudly if the text is not there (a stale case). */
+function replace(file: string, from: string | RegExp, to: string) {
+  return async (root: string) => {
+    const path = join(root, file);
+    const text = await readFile(path, 'utf8');
+    const next = text.replace(from, to);
+    if (next === text) throw new Error(`${file}: ${String(from)} not found`);
+    await writeFile(path, next);
+  };
+}
+
+function expectProblem(problems: Problem[], file: string, object: string, field: string, message: RegExp) {
+  const text = formatProblems(problems);
+  const hit = problems.find((p) => p.file === file && p.object === object && p.field === field && message.test(p.message));
+  if (!hit) throw new Error(`expected ${file}: ${object}: ${field}: ${message}\ngot:\n${text}`);
+}
+
+const STS = 'apps/visits/base/statefulset.yaml';
+
+test('the unbroken copy passes (the cases below each break exactly one thing)', async () => {
+  expect(formatProblems(await problemsAfter('dev', async () => undefined))).toBe('');
+});
+
+describe('schema', () => {
+  test('an unknown (misspelt) field in the StatefulSet', async () => {
+    const problems = await problemsAfter('dev', replace(STS, '  replicas: 3', '  replica: 3'));
+    expectProblem(problems, STS, DEV_STS, 'spec.replica', /unknown field/);
+  });
+
+  test('a wrongly typed field', async () => {
+    const problems = await problemsAfter('dev', replace(STS, '  replicas: 3', '  replicas: three'));
+    expectProblem(problems, STS, DEV_STS, 'spec.replicas', /must be integer/);
+  });
+
+  test('an unknown field in an Argo CD Application', async () => {
+    const problems = await problemsAfter('dev', replace('clusters/dev/visits.yaml', '    automated:', '    automatic:'));
+    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.syncPolicy.automatic', /unknown field/);
+  });
+
+  test('an unknown field in an AppProject', async () => {
+    const problems = await problemsAfter('dev', replace('clusters/dev/project.yaml', '  destinations:', '  destination:'));
+    expectProblem(
+      problems,
+      'clusters/dev/project.yaml',
+      'AppProject argocd/visits (rendered from clusters/dev)',
+      'spec.destination',
+      /unknown field/,
+    );
+  });
+
+  test('an unknown field in the ServiceMonitor', async () => {
+    const file = 'apps/visits/components/monitoring/servicemonitor.yaml';
+    const problems = await problemsAfter('dev', replace(file, /\n {2}endpoints:/, '\n  endpoint:'));
+    expectProblem(problems, file, 'ServiceMonitor visits/visits (rendered from apps/visits/envs/dev)', 'spec.endpoint', /unknown field/);
+  });
+
+  test('an unknown field in the PrometheusRule', async () => {
+    const file = 'apps/visits/components/monitoring/prometheusrule.yaml';
+    const problems = await problemsAfter('dev', replace(file, /\n {2}groups:/, '\n  rules:'));
+    expectProblem(problems, file, 'PrometheusRule visits/visits (rendered from apps/visits/envs/dev)', 'spec.rules', /unknown field/);
+  });
+
+  test('a kind with no vendored schema', async () => {
+    const edit = async (root: string) => {
+      await writeFile(
+        join(root, 'apps/visits/base/ingress.yaml'),
+        'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: visits\n',
+      );
+      await replace('apps/visits/base/kustomization.yaml', '  - networkpolicy.yaml', '  - networkpolicy.yaml\n  - ingress.yaml')(root);
+    };
+    const problems = await problemsAfter('dev', edit);
+    expectProblem(
+      problems,
+      'apps/visits/base/ingress.yaml',
+      'Ingress visits/visits (rendered from apps/visits/envs/dev)',
+      'kind',
+      /no schema/,
+    );
+  });
+});
+
+describe('rendering', () => {
+  test('a kustomization that does not build', async () => {
+    const problems = await problemsAfter('dev', replace('apps/visits/base/kustomization.yaml', '  - service.yaml', '  - services.yaml'));
+    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.source.path', /kubectl kustomize apps\/visits\/envs\/dev failed/);
+  });
+
+  test('an Application path that does not exist', async () => {
+    const problems = await problemsAfter(
+      'dev',
+      replace('clusters/dev/visits.yaml', 'path: apps/visits/envs/dev', 'path: apps/visits/envs/staging'),
+    );
+    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.source.path', /does not exist/);
+  });
+});
+
+describe('cross-checks', () => {
+  test('serviceName names a Service that is not headless', async () => {
+    const problems = await problemsAfter('dev', replace('apps/visits/base/service-headless.yaml', '  clusterIP: None\n', ''));
+    expectProblem(problems, STS, DEV_STS, 'spec.serviceName', /not headless/);
+  });
+
+  test('a Service that targets a port the container does not declare', async () => {
+    const file = 'apps/visits/base/service.yaml';
+    const problems = await problemsAfter('dev', replace(file, 'targetPort: http', 'targetPort: web'));
+    expectProblem(
+      problems,
+      file,
+      'Service visits/visits (rendered from apps/visits/envs/dev)',
+      'spec.ports[0].targetPort',
+      /"web" is not a port declared by StatefulSet/,
+    );
+  });
+
+  test('a Service whose selector selects no pods', async () => {
+    const file = 'apps/visits/base/service.yaml';
+    const problems = await problemsAfter(
+      'dev',
+      replace(file, /selector:\n {4}app\.kubernetes\.io\/name: visits/, 'selector:\n    app.kubernetes.io/name: visitors'),
+    );
+    expectProblem(problems, file, 'Service visits/visits (rendered from apps/visits/envs/dev)', 'spec.selector', /selects no pods/);
+  });
+
+  test('a probe path the service does not serve', async () => {
+    const problems = await problemsAfter('dev', replace(STS, 'path: /health/ready', 'path: /healthz'));
+    expectProblem(
+      problems,
+      STS,
+      DEV_STS,
+      'spec.template.spec.containers[0].readinessProbe.httpGet.path',
+      /"\/healthz" is not a route the service serves \(it answered 404\)/,
+    );
+  });
+
+  test('a probe on a port the container does not declare', async () => {
+    const problems = await problemsAfter('dev', replace(STS, /path: \/health\/live\n(\s+)port: http/, 'path: /health/live\n$1port: 9090'));
+    expectProblem(
+      problems,
+      STS,
+      DEV_STS,
+      'spec.template.spec.containers[0].livenessProbe.httpGet.port',
+      /9090 is not a port the container declares/,
+    );
+  });
+
+  test('readiness too slow to take the pod out of endpoints within SHUTDOWN_DELAY_MS', async () => {
+    const problems = await problemsAfter('dev', replace(STS, /periodSeconds: 2\n/, 'periodSeconds: 10\n'));
+    expectProblem(problems, STS, DEV_STS, 'spec.template.spec.containers[0].readinessProbe', /longer than SHUTDOWN_DELAY_MS=5000/);
+  });
+
+  test('privilege escalation allowed (restricted profile)', async () => {
+    const problems = await problemsAfter('dev', replace(STS, 'allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true'));
+    expectProblem(
+      problems,
+      STS,
+      DEV_STS,
+      'spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation',
+      /must be false \(restricted profile\)/,
+    );
+  });
+
+  test('runAsNonRoot missing in pod and container (restricted profile)', async () => {
+    const problems = await problemsAfter('dev', async (root) => {
+      await replace(STS, /\n {8}runAsNonRoot: true/, '')(root);
+      await replace(STS, /\n {12}runAsNonRoot: true/, '')(root);
+    });
+    expectProblem(problems, STS, DEV_STS, 'spec.template.spec.containers[0].securityContext.runAsNonRoot', /must be true/);
+  });
+
+  test('a writable root filesystem', async () => {
+    const problems = await problemsAfter('dev', replace(STS, 'readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false'));
+    expectProblem(problems, STS, DEV_STS, 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem', /must be true/);
+  });
+
+  test('an image not pinned by digest', async () => {
+    const problems = await problemsAfter(
+      'dev',
+      replace('apps/visits/envs/dev/kustomization.yaml', /digest: sha256:[0-9a-f]{64}/, 'newTag: latest'),
+    );
+    expectProblem(
+      problems,
+      STS,
+      DEV_STS,
+      'spec.template.spec.containers[0].image',
+      /"ghcr.io\/example\/visits:latest" is not pinned by digest/,
+    );
+  });
+
+  test('PEER_SERVICE that does not follow the namespace', async () => {
+    const problems = await problemsAfter('prod', replace('apps/visits/envs/prod/kustomization.yaml', /\nreplacements:[\s\S]*$/, '\n'));
+    expectProblem(
+      problems,
+      STS,
+      PROD_STS,
+      'spec.template.spec.containers[0].env[3].value',
+      /expected "visits-headless\.visits-prod\.svc\.cluster\.local"/,
+    );
+  });
+
+  test('egress open to everything', async () => {
+    const file = 'apps/visits/base/networkpolicy.yaml';
+    const problems = await problemsAfter('dev', replace(file, '  egress:\n', '  egress:\n    - {}\n'));
+    expectProblem(
+      problems,
+      file,
+      'NetworkPolicy visits/visits (rendered from apps/visits/envs/dev)',
+      'spec.egress[0]',
+      /only to cluster DNS/,
+    );
+  });
+
+  test('the ServiceMonitor scraping every pod twice (both Services selected)', async () => {
+    const problems = await problemsAfter(
+      'dev',
+      replace('apps/visits/base/service-headless.yaml', '  labels:\n', '  labels:\n    app.kubernetes.io/name: visits\n'),
+    );
+    expectProblem(
+      problems,
+      'apps/visits/components/monitoring/servicemonitor.yaml',
+      'ServiceMonitor visits/visits (rendered from apps/visits/envs/dev)',
+      'spec.selector',
+      /scraped 2 times/,
+    );
+  });
+});
+
+describe('Argo CD traps (DESIGN.md)', () => {
+  test('volumeClaimTemplates without apiVersion and kind', async () => {
+    const problems = await problemsAfter(
+      'dev',
+      replace(STS, '    - apiVersion: v1\n      kind: PersistentVolumeClaim\n      metadata:', '    - metadata:'),
+    );
+    expectProblem(problems, STS, DEV_STS, 'spec.volumeClaimTemplates[0].apiVersion', /OutOfSync forever/);
+    expectProblem(problems, STS, DEV_STS, 'spec.volumeClaimTemplates[0].kind', /OutOfSync forever/);
+  });
+
+  test('commonLabels in an overlay (written into immutable selectors)', async () => {
+    const file = 'apps/visits/envs/dev/kustomization.yaml';
+    const problems = await problemsAfter(
+      'dev',
+      replace(file, 'namespace: visits\n', 'namespace: visits\ncommonLabels:\n  team: counters\n'),
+    );
+    expectProblem(problems, file, 'Kustomization apps/visits/envs/dev', 'commonLabels', /immutable/);
+    expectProblem(problems, STS, DEV_STS, 'spec.selector.matchLabels["team"]', /selectors are immutable/);
+  });
+
+  test('labels with includeSelectors', async () => {
+    const file = 'apps/visits/envs/dev/kustomization.yaml';
+    const problems = await problemsAfter(
+      'dev',
+      replace(file, 'namespace: visits\n', 'namespace: visits\nlabels:\n  - pairs:\n      team: counters\n    includeSelectors: true\n'),
+    );
+    expectProblem(problems, file, 'Kustomization apps/visits/envs/dev', 'labels[0].includeSelectors', /immutable/);
+  });
+
+  test('PVCs deleted with the StatefulSet', async () => {
+    const problems = await problemsAfter('dev', replace(STS, 'whenDeleted: Retain', 'whenDeleted: Delete'));
+    expectProblem(problems, STS, DEV_STS, 'spec.persistentVolumeClaimRetentionPolicy.whenDeleted', /must be Retain/);
+  });
+
+  test('an Application without ServerSideApply and prune', async () => {
+    const problems = await problemsAfter('dev', async (root) => {
+      await replace('clusters/dev/visits.yaml', '      - ServerSideApply=true\n', '')(root);
+      await replace('clusters/dev/visits.yaml', 'prune: true', 'prune: false')(root);
+    });
+    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.syncPolicy.syncOptions', /ServerSideApply=true/);
+    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.syncPolicy.automated.prune', /must be true/);
+  });
+
+  test('the visits Application synced in the same wave as the CRDs it needs', async () => {
+    const problems = await problemsAfter('dev', replace('clusters/dev/visits.yaml', "sync-wave: '1'", "sync-wave: '0'"));
+    expectProblem(
+      problems,
+      'clusters/dev/visits.yaml',
+      DEV_APP,
+      'metadata.annotations["argocd.argoproj.io/sync-wave"]',
+      /later than kube-prometheus-stack/,
+    );
+  });
+
+  test('monitoring CRs without SkipDryRunOnMissingResource', async () => {
+    const problems = await problemsAfter(
+      'dev',
+      replace('apps/visits/envs/dev/kustomization.yaml', 'SkipDryRunOnMissingResource=true', 'Validate=true'),
+    );
+    expectProblem(
+      problems,
+      'apps/visits/components/monitoring/prometheusrule.yaml',
+      'PrometheusRule visits/visits (rendered from apps/visits/envs/dev)',
+      'metadata.annotations["argocd.argoproj.io/sync-options"]',
+      /SkipDryRunOnMissingResource=true/,
+    );
+  });
+
+  test('a chart version that is not pinned', async () => {
+    const file = 'clusters/dev/kube-prometheus-stack.yaml';
+    const problems = await problemsAfter('dev', replace(file, /targetRevision: \d+\.\d+\.\d+/, 'targetRevision: 91.*'));
+    expectProblem(
+      problems,
+      file,
+      'Application argocd/kube-prometheus-stack (rendered from clusters/dev)',
+      'spec.source.targetRevision',
+      /pinned to an exact version/,
+    );
+  });
+
+  test('an AppProject open to any repository', async () => {
+    const file = 'clusters/dev/project.yaml';
+    const problems = await problemsAfter('dev', replace(file, 'sourceRepos:\n', "sourceRepos:\n    - '*'\n"));
+    expectProblem(problems, file, 'AppProject argocd/visits (rendered from clusters/dev)', 'spec.sourceRepos[0]', /no wildcards/);
+  });
+
+  test('an Application whose repository URL differs from the others', async () => {
+    const problems = await problemsAfter(
+      'dev',
+      replace('clusters/dev/visits.yaml', 'https://github.com/example/visits.git', 'https://github.com/fork/visits.git'),
+    );
+    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.source.repoURL', /not in AppProject visits's sourceRepos/);
+  });
+});
