@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort } from '../../support/service-process';
+import { prometheusTools } from './prometheus-tools';
+
+/** A real `prometheus` server on loopback: its own port, storage and config in `dir`. */
+export interface PrometheusServer {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface ScrapeConfig {
+  job_name: string;
+  metrics_path?: string;
+  honor_labels?: boolean;
+  static_configs: { targets: string[]; labels?: Record<string, string> }[];
+}
+
+export async function startPrometheus(options: {
+  dir: string;
+  rulesText: string;
+  scrapeConfigs: ScrapeConfig[];
+  intervalSeconds?: number;
+}): Promise<PrometheusServer> {
+  const interval = `${options.intervalSeconds ?? 1}s`;
+  await writeFile(join(options.dir, 'rules.yaml'), options.rulesText);
+  const config = {
+    global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
+    rule_files: ['rules.yaml'],
+    scrape_configs: options.scrapeConfigs,
+  };
+  await writeFile(join(options.dir, 'prometheus.yml'), stringify(config));
+  const port = await freePort('127.0.0.1');
+  const child: ChildProcess = spawn(
+    prometheusTools().prometheus,
+    [
+      `--config.file=${join(options.dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(options.dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { cwd: options.dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = `http://127.0.0.1:${port}`;
+  const server: PrometheusServer = {
+    url,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  try {
+    await waitFor('prometheus to be ready', 30_000, async () => {
+      if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}):\n${output}`);
+      const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+      return response?.status === 200;
+    });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+interface ApiResponse<T> {
+  status: string;
+  data: T;
+  error?: string;
+}
+
+export async function api<T>(server: PrometheusServer, path: string, params: Record<string, string> = {}): Promise<T> {
+  const query = new URLSearchParams(params).toString();
+  const response = await fetch(`${server.url}/api/v1/${path}${query ? `?${query}` : ''}`, { signal: AbortSignal.timeout(5000) });
+  const body = (await response.json()) as ApiResponse<T>;
+  if (body.status !== 'success') throw new Error(`${path} ${query}: ${body.error ?? response.status}`);
+  return body.data;
+}
+
+export interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** An instant query; an invalid expression throws with Prometheus's message. */
+export async function instantQuery(server: PrometheusServer, expr: string): Promise<Sample[]> {
+  const data = await api<{ resultType: string; result: Sample[] }>(server, 'query', { query: expr });
+  return data.result;
+}
+
+export interface ActiveAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: 'pending' | 'firing';
+}
+
+export async function activeAlerts(server: PrometheusServer): Promise<ActiveAlert[]> {
+  return (await api<{ alerts: ActiveAlert[] }>(server, 'alerts')).alerts;
+}
+
+/** Polls `check` until it returns true; throws naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 500): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
