@@ -1,0 +1,85 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** A container engine CLI (docker or podman) and the arguments it always needs here. */
+export interface Engine {
+  name: 'docker' | 'podman';
+  command: string;
+  baseArgs: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+export const PODMAN_CONF = resolve(__dirname, 'containers.conf');
+
+const INSTALL_HINT =
+  'no usable container engine: install podman (Debian: apt-get install podman buildah runc uidmap fuse-overlayfs slirp4netns) ' +
+  'or start a Docker daemon, or set CONTAINER_ENGINE';
+
+function works(command: string, args: string[], env: NodeJS.ProcessEnv): boolean {
+  const result = spawnSync(command, args, { env, stdio: 'ignore', timeout: 20_000 });
+  return result.status === 0;
+}
+
+function podman(command = 'podman'): Engine {
+  // cgroupfs + runc: no systemd here; the config file empties default_ulimits.
+  return {
+    name: 'podman',
+    command,
+    baseArgs: ['--cgroup-manager=cgroupfs', '--runtime', 'runc'],
+    env: { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? PODMAN_CONF },
+  };
+}
+
+function docker(command = 'docker'): Engine {
+  return { name: 'docker', command, baseArgs: [], env: { ...process.env } };
+}
+
+/**
+ * CONTAINER_ENGINE (docker, podman or a path to either) wins; otherwise a Docker CLI whose daemon
+ * answers, then podman. A docker client without a daemon (as on these machines) does not count.
+ */
+export function detectEngine(environment: NodeJS.ProcessEnv = process.env): Engine {
+  const wanted = environment.CONTAINER_ENGINE;
+  if (wanted) {
+    const engine = /podman[^/]*$/.test(wanted) ? podman(wanted) : docker(wanted);
+    if (!works(engine.command, [...engine.baseArgs, 'version'], engine.env)) {
+      throw new Error(`CONTAINER_ENGINE=${wanted} does not run: ${INSTALL_HINT}`);
+    }
+    return engine;
+  }
+  const candidates = [docker(), podman()];
+  const found = candidates.find((engine) => works(engine.command, [...engine.baseArgs, 'info'], engine.env));
+  if (!found) throw new Error(INSTALL_HINT);
+  return found;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the engine with `args`; rejects on a non-zero exit unless `allowFailure`. */
+export function run(engine: Engine, args: string[], options: { timeoutMs?: number; allowFailure?: boolean } = {}): Promise<RunResult> {
+  const { timeoutMs = 60_000, allowFailure = false } = options;
+  return new Promise((done, fail) => {
+    const child = spawn(engine.command, [...engine.baseArgs, ...args], { env: engine.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      fail(err);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      const result = { code, stdout, stderr };
+      if (code !== 0 && !allowFailure) {
+        const tail = (stderr || stdout).trim().split('\n').slice(-25).join('\n');
+        fail(new Error(`${engine.name} ${args.slice(0, 3).join(' ')} … exited ${code ?? 'by timeout'}:\n${tail}`));
+      } else done(result);
+    });
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * Container smoke test: builds service/Dockerfile with docker or podman and runs the image the
+ * way the cluster does (read-only root, user 10001, a volume at /app/data, /tmp a tmpfs, all
+ * capabilities dropped). Checks routes and probes, a graceful SIGTERM stop with the count
+ * flushed, a second container on the same volume keeping the count, and reports the size.
+ *
+ * Environment: CONTAINER_ENGINE (docker|podman|path), CONTAINER_BASE_IMAGE (an image to use as
+ * NODE_IMAGE, or "default" for the Dockerfile's own; unset: a base built from this host's node).
+ */
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { freePort } from '../support/service-process';
+import { detectEngine, run, type Engine } from './engine';
+import { buildLocalBase } from './local-base';
+
+const REPO = resolve(__dirname, '../..');
+const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
+const IMAGE = `localhost/visits-smoke:${RUN_ID}`;
+const BASE = `localhost/visits-smoke-base:${RUN_ID}`;
+const VOLUME = `visits-smoke-data-${RUN_ID}`;
+const VERSION = '0.0.0-smoke';
+const COMMIT = 'c0ffee0000000000000000000000000000000000';
+const GRACE_SECONDS = 30; // terminationGracePeriodSeconds in the cluster
+const SHUTDOWN_DELAY_MS = 1000;
+
+jest.setTimeout(60_000);
+
+let engine: Engine;
+const containers: string[] = [];
+const images: string[] = [];
+let volumeMade = false;
+
+async function startContainer(name: string, port: number): Promise<string> {
+  containers.push(name);
+  await run(engine, [
+    'run',
+    '--detach',
+    '--name',
+    name,
+    '--read-only',
+    '--user',
+    '10001:10001',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--tmpfs',
+    '/tmp:rw,size=16m,mode=1777',
+    '--volume',
+    `${VOLUME}:/app/data`,
+    // Host network on a free loopback port: these machines cannot forward a published port.
+    '--network',
+    'host',
+    '--env',
+    'HOST=127.0.0.1',
+    '--env',
+    `PORT=${port}`,
+    '--env',
+    'POD_NAME=visits-0',
+    '--env',
+    `SHUTDOWN_DELAY_MS=${SHUTDOWN_DELAY_MS}`,
+    IMAGE,
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(1000) });
+      if (response.status === 200) return url;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      const logs = await run(engine, ['logs', name], { allowFailure: true });
+      throw new Error(`container ${name} not started within 30 s:\n${logs.stdout}${logs.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function exec(name: string, command: string[]): Promise<{ code: number | null; out: string }> {
+  const result = await run(engine, ['exec', name, ...command], { allowFailure: true });
+  return { code: result.code, out: result.stdout + result.stderr };
+}
+
+beforeAll(async () => {
+  engine = detectEngine(); // throws one line naming what to install when there is none
+  const baseChoice = process.env.CONTAINER_BASE_IMAGE;
+  const buildArgs = ['--build-arg', `VERSION=${VERSION}`, '--build-arg', `COMMIT=${COMMIT}`];
+  if (!baseChoice) {
+    await buildLocalBase(engine, BASE);
+    images.push(BASE);
+    buildArgs.push('--build-arg', `NODE_IMAGE=${BASE}`);
+  } else if (baseChoice !== 'default') {
+    buildArgs.push('--build-arg', `NODE_IMAGE=${baseChoice}`);
+  }
+  const npmCache = join(homedir(), '.npm');
+  // podman can mount the host's npm cache into build steps: the same locked tarballs, fewer downloads.
+  const cacheMount = engine.name === 'podman' && existsSync(npmCache) ? ['--volume', `${npmCache}:/root/.npm`] : [];
+  const layers = engine.name === 'podman' ? ['--layers=false'] : [];
+  const started = Date.now();
+  images.push(IMAGE);
+  await run(engine, ['build', ...layers, ...cacheMount, ...buildArgs, '-f', 'service/Dockerfile', '-t', IMAGE, REPO], {
+    timeoutMs: 420_000,
+  });
+  console.log(`container smoke: ${engine.name} built ${IMAGE} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  await run(engine, ['volume', 'create', VOLUME]);
+  volumeMade = true;
+}, 480_000);
+
+afterAll(async () => {
+  if (!engine) return;
+  for (const name of containers) await run(engine, ['rm', '--force', name], { allowFailure: true });
+  if (volumeMade) await run(engine, ['volume', 'rm', '--force', VOLUME], { allowFailure: true });
+  for (const image of images.reverse()) await run(engine, ['rmi', '--force', image], { allowFailure: true });
+}, 120_000);
+
+describe('the visits image', () => {
+  it('carries OCI labels, a numeric non-root user, the version env and no dev dependencies; reports its size', async () => {
+    const inspect = await run(engine, ['image', 'inspect', IMAGE]);
+    const [image] = JSON.parse(inspect.stdout) as Array<Record<string, unknown>>;
+    const config = (image.Config ?? (image as { config?: Record<string, unknown> }).config) as Record<string, unknown>;
+    const labels = (config.Labels ?? {}) as Record<string, string>;
+    expect(labels['org.opencontainers.image.revision']).toBe(COMMIT);
+    expect(labels['org.opencontainers.image.version']).toBe(VERSION);
+    expect(labels['org.opencontainers.image.source']).toMatch(/^https:\/\/github\.com\//);
+    expect(config.User).toBe('10001:10001');
+    expect(config.WorkingDir).toBe('/app');
+    expect(config.Env).toEqual(expect.arrayContaining([`APP_VERSION=${VERSION}`, `APP_COMMIT=${COMMIT}`, 'NODE_ENV=production']));
+
+    const size = Number(image.Size);
+    console.log(`container smoke: image size ${(size / 1024 / 1024).toFixed(1)} MiB (${size} bytes)`);
+    expect(size).toBeGreaterThan(0);
+
+    const probe = await run(
+      engine,
+      [
+        'run',
+        '--rm',
+        '--read-only',
+        '--network',
+        'none',
+        '--entrypoint',
+        'node',
+        IMAGE,
+        '-e',
+        "const fs=require('fs');console.log(JSON.stringify({ts:fs.existsSync('node_modules/typescript'),jest:fs.existsSync('node_modules/jest'),nest:fs.existsSync('node_modules/@nestjs/core'),uid:process.getuid()}))",
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(JSON.parse(probe.stdout.trim())).toEqual({ ts: false, jest: false, nest: true, uid: 10001 });
+  });
+
+  it('serves the API read-only as user 10001, stops on SIGTERM with the count flushed, and a new container keeps it', async () => {
+    const first = `visits-smoke-a-${RUN_ID}`;
+    const url = await startContainer(first, await freePort());
+
+    for (const probe of ['live', 'ready', 'startup']) {
+      const { status, body } = await getJson(`${url}/health/${probe}`);
+      expect({ probe, status, ok: body.status }).toEqual({ probe, status: 200, ok: 'ok' });
+    }
+    for (let n = 1; n <= 3; n++) expect((await getJson(`${url}/`)).body).toEqual({ visits: n, pod: 'visits-0' });
+    expect((await getJson(`${url}/visits`)).body).toMatchObject({ visits: 3 });
+    expect((await getJson(`${url}/version`)).body).toEqual({ version: VERSION, commit: COMMIT });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain(`visits_build_info{version="${VERSION}",commit="${COMMIT}"} 1`);
+
+    // What an operator does in the cluster: kubectl exec pod/visits-0 -- cat data/visits
+    expect(await exec(first, ['cat', 'data/visits'])).toEqual({ code: 0, out: '3\n' });
+    // node itself is PID 1, so it is the process that receives SIGTERM.
+    expect((await exec(first, ['cat', '/proc/1/cmdline'])).out.split('\0').slice(0, 2)).toEqual(['node', 'dist/main.js']);
+    const write = await exec(first, ['node', '-e', "require('fs').writeFileSync('/app/dist/x', 'x')"]);
+    expect(write.code).not.toBe(0);
+    expect(write.out).toMatch(/EROFS/);
+    expect(await exec(first, ['node', '-e', "require('fs').writeFileSync('/tmp/x', 'x')"])).toEqual({ code: 0, out: '' });
+
+    // `stop` sends the image's STOPSIGNAL (SIGTERM) and only kills after the grace period.
+    const stopStarted = Date.now();
+    await run(engine, ['stop', '--time', String(GRACE_SECONDS), first], { timeoutMs: (GRACE_SECONDS + 15) * 1000 });
+    const stopSeconds = (Date.now() - stopStarted) / 1000;
+    const state = await run(engine, ['inspect', '--format', '{{.State.ExitCode}}', first]);
+    const logs = await run(engine, ['logs', first]);
+    console.log(`container smoke: SIGTERM to exit took ${stopSeconds.toFixed(1)} s (shutdown delay ${SHUTDOWN_DELAY_MS} ms)`);
+    expect(state.stdout.trim()).toBe('0');
+    expect(stopSeconds).toBeLessThan(GRACE_SECONDS);
+    expect(logs.stdout).toContain('shutdown complete');
+
+    const second = `visits-smoke-b-${RUN_ID}`;
+    const url2 = await startContainer(second, await freePort());
+    expect((await getJson(`${url2}/visits`)).body).toMatchObject({ visits: 3 });
+    expect((await getJson(`${url2}/`)).body).toEqual({ visits: 4, pod: 'visits-0' });
+    expect(await exec(second, ['cat', 'data/visits'])).toEqual({ code: 0, out: '4\n' });
+    await run(engine, ['stop', '--time', String(GRACE_SECONDS), second], { timeoutMs: (GRACE_SECONDS + 15) * 1000 });
+  }, 150_000);
+});
