@@ -4,10 +4,13 @@
  * prometheus-operator CRDs; unknown fields rejected) and the cross-checks of lib/.
  * Real parts only: kubectl kustomize, the model packages' validators, the built service.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { probePaths } from './lib/pod-checks';
 import { formatProblems } from './lib/problems';
+import { renderKustomization } from './lib/render';
 import { loadRepository, type Repository } from './lib/repository';
 import { stopModelValidator, vendoredPackageVersions } from './lib/schema';
 import { RouteOracle } from './lib/service-routes';
@@ -66,10 +69,28 @@ describe('the manifests in this repository', () => {
     }
   });
 
-  test('the release pipeline finds the image pin where docs/deploy.md says: images[0].digest', () => {
-    for (const env of ['dev', 'prod']) {
-      const sts = repo.renders.get(`apps/visits/envs/${env}`)!.find((o) => o.doc.kind === 'StatefulSet')!;
-      expect(sts.doc.spec.template.spec.containers[0].image).toMatch(/^ghcr\.io\/[^/]+\/visits@sha256:[0-9a-f]{64}$/);
+  test('the image pin has the shape docs/deploy.md gives the release job, and rewriting it changes only the image', async () => {
+    const copy = await mkdtemp(join(tmpdir(), 'visits-pin-'));
+    try {
+      await cp(join(ROOT, 'apps'), join(copy, 'apps'), { recursive: true });
+      const released = `sha256:${'ab'.repeat(32)}`;
+      for (const env of ['dev', 'prod']) {
+        const path = `apps/visits/envs/${env}`;
+        const file = join(copy, path, 'kustomization.yaml');
+        const text = readFileSync(file, 'utf8');
+        expect(text.match(/^ {4}digest: sha256:[0-9a-f]{64}$/gm)).toHaveLength(1);
+        expect(text).toMatch(/^images:\n {2}- name: visits\n {4}newName: ghcr\.io\/[a-z0-9-]+\/visits\n {4}digest: /m);
+        // What the release job does (docs/deploy.md#image-pin): rewrite that one line.
+        writeFileSync(file, text.replace(/^( {4}digest: )sha256:[0-9a-f]{64}$/m, `$1${released}`));
+        const before = repo.renders.get(path)!.map((o) => o.doc);
+        const after = (await renderKustomization(copy, path)).map((o) => o.doc);
+        const image = (docs: typeof before) => docs.find((d) => d.kind === 'StatefulSet')!.spec.template.spec.containers[0].image as string;
+        expect(image(before)).toMatch(/^ghcr\.io\/[a-z0-9-]+\/visits@sha256:[0-9a-f]{64}$/);
+        expect(image(after)).toBe(image(before).replace(/sha256:[0-9a-f]{64}$/, released));
+        expect(JSON.stringify(after).replace(released, 'X')).toBe(JSON.stringify(before).replace(/sha256:[0-9a-f]{64}/, 'X'));
+      }
+    } finally {
+      await rm(copy, { recursive: true, force: true });
     }
   });
 
