@@ -1,25 +1,29 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
 /**
- * Finds `promtool` and `prometheus`. Order: $PROMETHEUS_BIN_DIR, the project-local tools folder
- * (.tools/prometheus, filled below), then PATH. When neither has them and `apt-get` exists, the
- * Debian/Ubuntu `prometheus` package is downloaded and unpacked into .tools/prometheus, which
- * needs no root. Otherwise this throws one line saying what to install; the suites never skip,
- * so under CI (and everywhere else) a missing tool is a failure.
+ * Finds `promtool` and `prometheus`. Order: the project-local tools folder (.tools/prometheus,
+ * git-ignored), $PROMETHEUS_BIN_DIR, then PATH. When they are missing and `apt-get` exists, the
+ * Debian/Ubuntu `prometheus` package is downloaded and unpacked into the tools folder, which
+ * needs no root. Otherwise this throws one line saying what to install. The suites never skip:
+ * under CI (and everywhere else) a missing tool is a failure.
  */
 const REPO_ROOT = resolve(__dirname, '../../..');
-const LOCAL_TOOLS = join(REPO_ROOT, '.tools', 'prometheus');
-const LOCAL_BIN = join(LOCAL_TOOLS, 'usr', 'bin');
-const INSTALL_HINT = "install Debian/Ubuntu's `prometheus` package (apt-get install prometheus) to get promtool and prometheus";
+const DEFAULT_TOOLS_DIR = join(REPO_ROOT, '.tools', 'prometheus');
+export const INSTALL_HINT = "install Debian/Ubuntu's `prometheus` package (apt-get install prometheus) to get promtool and prometheus";
 
 export interface PrometheusTools {
   promtool: string;
   prometheus: string;
 }
 
-let cached: PrometheusTools | undefined;
+export interface LookupOptions {
+  /** Where to look besides the tools folder; defaults to $PROMETHEUS_BIN_DIR and $PATH. */
+  searchPath?: string[];
+  /** The project-local tools folder; defaults to .tools/prometheus at the repository root. */
+  toolsDir?: string;
+}
 
 function isExecutable(file: string): boolean {
   try {
@@ -30,41 +34,45 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function lookup(name: string): string | undefined {
-  const dirs = [process.env.PROMETHEUS_BIN_DIR, LOCAL_BIN, ...(process.env.PATH ?? '').split(delimiter)].filter((d): d is string =>
-    Boolean(d),
-  );
-  return dirs.map((dir) => join(dir, name)).find(isExecutable);
-}
+const lookup = (name: string, dirs: string[]): string | undefined => dirs.map((dir) => join(dir, name)).find(isExecutable);
 
 /** `apt-get download` + `dpkg-deb -x`: a copy of the package's files, no root, no install scripts. */
-function provisionFromApt(): void {
-  mkdirSync(LOCAL_TOOLS, { recursive: true });
-  execFileSync('apt-get', ['download', 'prometheus'], { cwd: LOCAL_TOOLS, stdio: 'ignore', timeout: 120_000 });
-  const deb = readdirSync(LOCAL_TOOLS).find((f) => /^prometheus_.*\.deb$/.test(f));
+function provisionFromApt(toolsDir: string, apt: string, dpkg: string): void {
+  mkdirSync(toolsDir, { recursive: true });
+  execFileSync(apt, ['download', 'prometheus'], { cwd: toolsDir, stdio: 'ignore', timeout: 180_000 });
+  const deb = readdirSync(toolsDir).find((f) => /^prometheus_.*\.deb$/.test(f));
   if (!deb) throw new Error('apt-get download prometheus produced no .deb');
-  execFileSync('dpkg-deb', ['-x', join(LOCAL_TOOLS, deb), LOCAL_TOOLS], { stdio: 'ignore', timeout: 120_000 });
+  execFileSync(dpkg, ['-x', join(toolsDir, deb), toolsDir], { stdio: 'ignore', timeout: 120_000 });
 }
 
-export function prometheusTools(): PrometheusTools {
-  if (cached) return cached;
-  let promtool = lookup('promtool');
-  let prometheus = lookup('prometheus');
-  if ((!promtool || !prometheus) && lookup('apt-get') && lookup('dpkg-deb')) {
+export function findPrometheusTools(options: LookupOptions = {}): PrometheusTools {
+  const toolsDir = options.toolsDir ?? DEFAULT_TOOLS_DIR;
+  const searchPath = options.searchPath ?? [process.env.PROMETHEUS_BIN_DIR ?? '', ...(process.env.PATH ?? '').split(delimiter)];
+  const dirs = [join(toolsDir, 'usr', 'bin'), ...searchPath.filter(Boolean)];
+  let promtool = lookup('promtool', dirs);
+  let prometheus = lookup('prometheus', dirs);
+  const apt = lookup('apt-get', dirs);
+  const dpkg = lookup('dpkg-deb', dirs);
+  if ((!promtool || !prometheus) && apt && dpkg) {
     try {
-      provisionFromApt();
+      provisionFromApt(toolsDir, apt, dpkg);
     } catch {
-      // fall through to the one-line message below
+      // no mirror reachable or no such package: the one-line message below says what to do
     }
-    promtool = lookup('promtool');
-    prometheus = lookup('prometheus');
+    promtool = lookup('promtool', dirs);
+    prometheus = lookup('prometheus', dirs);
   }
   if (!promtool || !prometheus) {
     const missing = [!promtool && 'promtool', !prometheus && 'prometheus'].filter(Boolean).join(' and ');
     throw new Error(`${missing} not found: ${INSTALL_HINT}${process.env.CI === 'true' ? ' (CI: a missing tool is a failure)' : ''}`);
   }
-  cached = { promtool, prometheus };
-  return cached;
+  return { promtool, prometheus };
 }
 
-export const localToolsDir = (): string | undefined => (existsSync(LOCAL_BIN) ? LOCAL_BIN : undefined);
+let cached: PrometheusTools | undefined;
+
+/** The tools every monitoring suite uses, found (or provisioned) once per test file. */
+export function prometheusTools(): PrometheusTools {
+  cached ??= findPrometheusTools();
+  return cached;
+}
