@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { admitted, type Connection, type Doc, type Endpoint } from './support/network-policy';
+
+/**
+ * The rendered NetworkPolicies, judged by what they let through rather than by their shape:
+ * concrete connections into and out of a visits pod are evaluated with NetworkPolicy semantics
+ * (policies add up; a selected pod is isolated). Prometheus from the monitoring namespace and
+ * the peers reach port http; the pods reach cluster DNS and their peers; nothing else passes.
+ * Mutated copies of the policy must break these expectations, or the check proves nothing.
+ * (The pod security checks of the restricted profile live in tests/manifests.)
+ */
+jest.setTimeout(60_000);
+
+const REPO = resolve(__dirname, '../..');
+const ENVS = ['apps/visits/envs/dev', 'apps/visits/envs/prod'];
+
+async function render(dir: string): Promise<Doc[]> {
+  const { stdout } = await promisify(execFile)('kubectl', ['kustomize', resolve(REPO, dir)], {
+    timeout: 30_000,
+    maxBuffer: 32 * 1024 * 1024,
+  });
+  return parseAllDocuments(stdout)
+    .map((d) => d.toJS() as Doc)
+    .filter(Boolean);
+}
+
+interface Flow {
+  name: string;
+  connection: Connection;
+  admit: boolean;
+}
+
+/** The traffic a visits pod meets in a cluster, and whether it must pass. */
+function flows(objects: Doc[]): Flow[] {
+  const sts = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'visits');
+  if (!sts) throw new Error('no StatefulSet visits in the render');
+  const namespace: string = sts.metadata.namespace;
+  const podLabels: Record<string, string> = { ...sts.spec.template.metadata.labels, 'apps.kubernetes.io/pod-index': '0' };
+  const ports: Record<string, number> = Object.fromEntries(
+    sts.spec.template.spec.containers.flatMap((c: Doc) =>
+      (c.ports ?? []).filter((p: Doc) => p.name).map((p: Doc) => [p.name, p.containerPort]),
+    ),
+  );
+  const http = ports.http;
+  if (http === undefined) throw new Error('the visits container has no port named http');
+
+  const pod: Endpoint = { namespace, podLabels, ip: '10.244.1.10', ports };
+  const peer: Endpoint = { namespace, podLabels: { ...podLabels, 'apps.kubernetes.io/pod-index': '1' }, ip: '10.244.2.11', ports };
+  const prometheus: Endpoint = {
+    namespace: 'monitoring',
+    podLabels: { 'app.kubernetes.io/name': 'prometheus', prometheus: 'kube-prometheus-stack-prometheus' },
+    ip: '10.244.3.5',
+    ports: { 'http-web': 9090 },
+  };
+  const grafana: Endpoint = { namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'grafana' }, ip: '10.244.3.6' };
+  const kubeDns: Endpoint = {
+    namespace: 'kube-system',
+    podLabels: { 'k8s-app': 'kube-dns' },
+    ip: '10.244.0.2',
+    ports: { dns: 53, 'dns-tcp': 53 },
+  };
+  const kubeProxy: Endpoint = { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-proxy' }, ip: '10.244.0.3' };
+  const otherApp: Endpoint = { namespace: 'default', podLabels: { app: 'curl' }, ip: '10.244.4.7' };
+  const otherVisits: Endpoint = { namespace: 'someone-else', podLabels, ip: '10.244.4.8', ports };
+  const ingress: Endpoint = { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ip: '10.244.5.2' };
+  const debug: Endpoint = { namespace, podLabels: { run: 'debug' }, ip: '10.244.1.99' };
+  const internet: Endpoint = { namespace: '', ip: '203.0.113.7' };
+  const publicDns: Endpoint = { namespace: '', ip: '8.8.8.8' };
+  const apiServer: Endpoint = { namespace: '', ip: '172.18.0.2' };
+  const metadata: Endpoint = { namespace: '', ip: '169.254.169.254' };
+
+  const flow = (name: string, from: Endpoint, to: Endpoint, protocol: Connection['protocol'], port: number, admit: boolean): Flow => ({
+    name,
+    connection: { from, to, protocol, port },
+    admit,
+  });
+  return [
+    // Into a visits pod.
+    flow('Prometheus (monitoring) -> pod http', prometheus, pod, 'TCP', http, true),
+    flow('peer -> pod http', peer, pod, 'TCP', http, true),
+    // The namespace is the trust boundary: a pod an operator starts there (kubectl run) may call the API.
+    flow('debug pod in the same namespace -> pod http', debug, pod, 'TCP', http, true),
+    flow('Prometheus -> pod on another port', prometheus, pod, 'TCP', 9229, false),
+    flow('peer -> pod UDP on the http port number', peer, pod, 'UDP', http, false),
+    flow('Grafana (monitoring) -> pod on another port', grafana, pod, 'TCP', 22, false),
+    flow('pod in namespace default -> pod http', otherApp, pod, 'TCP', http, false),
+    flow('visits-labelled pod in another namespace -> pod http', otherVisits, pod, 'TCP', http, false),
+    flow('ingress controller -> pod http', ingress, pod, 'TCP', http, false),
+    flow('kube-proxy (kube-system) -> pod http', kubeProxy, pod, 'TCP', http, false),
+    flow('outside address -> pod http', internet, pod, 'TCP', http, false),
+    // Out of a visits pod.
+    flow('pod -> cluster DNS UDP 53', pod, kubeDns, 'UDP', 53, true),
+    flow('pod -> cluster DNS TCP 53', pod, kubeDns, 'TCP', 53, true),
+    flow('pod -> peer http', pod, peer, 'TCP', http, true),
+    flow('pod -> cluster DNS on another port', pod, kubeDns, 'TCP', 9153, false),
+    flow('pod -> another kube-system pod on 53', pod, kubeProxy, 'UDP', 53, false),
+    flow('pod -> peer on another port', pod, peer, 'TCP', 9229, false),
+    flow('pod -> Prometheus', pod, prometheus, 'TCP', 9090, false),
+    flow('pod -> visits-labelled pod in another namespace', pod, otherVisits, 'TCP', http, false),
+    flow('pod -> pod in namespace default', pod, otherApp, 'TCP', 80, false),
+    flow('pod -> the Kubernetes API server', pod, apiServer, 'TCP', 6443, false),
+    flow('pod -> the internet (HTTPS)', pod, internet, 'TCP', 443, false),
+    flow('pod -> a public DNS resolver', pod, publicDns, 'UDP', 53, false),
+    flow('pod -> the cloud metadata service', pod, metadata, 'TCP', 80, false),
+  ];
+}
+
+function mismatches(policies: Doc[], cases: Flow[]): string[] {
+  return cases
+    .filter((f) => admitted(policies, f.connection) !== f.admit)
+    .map((f) => `${f.name}: expected ${f.admit ? 'admitted' : 'denied'}`);
+}
+
+const policiesOf = (objects: Doc[]) => objects.filter((o) => o.kind === 'NetworkPolicy');
+
+describe.each(ENVS)('%s', (env) => {
+  let objects: Doc[];
+  beforeAll(async () => {
+    objects = await render(env);
+  });
+
+  test('admits Prometheus and the peers on http, DNS and the peers out, and nothing else', () => {
+    expect(policiesOf(objects).length).toBeGreaterThan(0);
+    expect(mismatches(policiesOf(objects), flows(objects))).toEqual([]);
+  });
+
+  // Each mutant is a plausible mistake; every one must be caught by the flows above.
+  const mutants: Array<[string, (policy: Doc) => void]> = [
+    ['ingress from anywhere (no from)', (p) => p.spec.ingress.forEach((r: Doc) => delete r.from)],
+    ['ingress on every port (no ports)', (p) => p.spec.ingress.forEach((r: Doc) => delete r.ports)],
+    [
+      'the monitoring namespace selector widened to every namespace',
+      (p) => p.spec.ingress[0].from.forEach((f: Doc) => f.namespaceSelector && (f.namespaceSelector = {})),
+    ],
+    ['egress not isolated (policyTypes Ingress only)', (p) => (p.spec.policyTypes = ['Ingress'])],
+    ['egress to 0.0.0.0/0 added', (p) => p.spec.egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] })],
+    ['DNS egress to any pod of kube-system', (p) => p.spec.egress.forEach((r: Doc) => r.to?.forEach((t: Doc) => delete t.podSelector))],
+    [
+      'ingress port renamed to one the pod lacks',
+      (p) => p.spec.ingress.forEach((r: Doc) => r.ports?.forEach((port: Doc) => (port.port = 'metrics'))),
+    ],
+  ];
+  test.each(mutants)('a mutant with %s is caught', (_name, mutate) => {
+    const copy: Doc[] = structuredClone(objects);
+    const base = policiesOf(copy).find((p) => p.spec.policyTypes?.includes('Ingress'));
+    expect(base).toBeDefined();
+    mutate(base!);
+    expect(mismatches(policiesOf(copy), flows(copy)).length).toBeGreaterThan(0);
+  });
+
+  test('without any NetworkPolicy everything would pass: the flows notice', () => {
+    expect(mismatches([], flows(objects)).length).toBeGreaterThan(10);
+  });
+});
