@@ -243,4 +243,18 @@ describe('a real Prometheus scraping three real replicas with the shipped rules'
       `VisitsPersistFailing fired ${Math.round(firedAfter / 1000)} s after the fault, resolved ${Math.round(resolvedAfter / 1000)} s after healing`,
     );
   });
+
+  it('marks a replica that stops answering as down at once (VisitsTargetDown pending, readiness short)', async () => {
+    const victim = replicas.find((r) => r.pod === 'visits-2')!;
+    await victim.stop('SIGKILL');
+    let pending: ActiveAlert[] = [];
+    await waitFor('VisitsTargetDown and VisitsReplicasNotReady to be pending for visits-2', 30_000, async () => {
+      pending = await visitsAlerts(prometheus!);
+      return ['VisitsTargetDown', 'VisitsReplicasNotReady'].every((name) => pending.some((a) => a.labels.alertname === name));
+    });
+    const down = pending.find((a) => a.labels.alertname === 'VisitsTargetDown')!;
+    expect(down.state).toBe('pending'); // for: 3m, so a blip never pages
+    expect(down.labels).toMatchObject({ job: 'visits', namespace: 'visits', pod: 'visits-2', severity: 'critical' });
+    expect(down.annotations.description).toContain('visits-2 in namespace visits');
+  });
 });
