@@ -251,6 +251,21 @@ describe('cross-checks', () => {
     );
   });
 
+  test('ingress that shuts Prometheus out while a ServiceMonitor scrapes the pods', async () => {
+    const file = 'apps/visits/base/networkpolicy.yaml';
+    const problems = await problemsAfter(
+      'dev',
+      replace(file, 'kubernetes.io/metadata.name: monitoring', 'kubernetes.io/metadata.name: observability'),
+    );
+    expectProblem(
+      problems,
+      file,
+      'NetworkPolicy visits/visits (rendered from apps/visits/envs/dev)',
+      'spec.ingress',
+      /Prometheus \(namespace monitoring\) cannot reach/,
+    );
+  });
+
   test('the ServiceMonitor scraping every pod twice (both Services selected)', async () => {
     const problems = await problemsAfter(
       'dev',

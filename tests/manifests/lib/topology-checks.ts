@@ -169,6 +169,23 @@ function networkPolicyProblems(objects: RenderedObject[], workload: RenderedObje
       });
       if (!rule.from?.length) report(`spec.ingress[${i}].from`, 'missing: ingress from anywhere is not allowed');
     });
+    // A ServiceMonitor beside the pods means Prometheus must get in, from its own namespace.
+    const monitored = siblings(objects, workload, 'ServiceMonitor').length > 0;
+    const prometheusIn = (policy.doc.spec.ingress ?? []).some((rule: K8sObject) =>
+      (rule.from ?? []).some((peer: K8sObject) => {
+        const ns = peer.namespaceSelector;
+        return (
+          ns &&
+          !peer.podSelector &&
+          (Object.keys(ns).length === 0 || ns.matchLabels?.['kubernetes.io/metadata.name'] === CONTRACT.monitoringNamespace)
+        );
+      }),
+    );
+    if (monitored && !prometheusIn)
+      report(
+        'spec.ingress',
+        `Prometheus (namespace ${CONTRACT.monitoringNamespace}) cannot reach the metrics port: the ServiceMonitor would find every target down`,
+      );
     (policy.doc.spec.egress ?? []).forEach((rule: K8sObject, i: number) => {
       const ports = (rule.ports ?? []) as K8sObject[];
       const to = (rule.to ?? []) as K8sObject[];
