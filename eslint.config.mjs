@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', 'tests/schemas/**', 'vendor/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', 'tests/schemas/**', 'vendor/**', '.tools/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
