@@ -16,7 +16,8 @@ jest.setTimeout(60_000);
 const run = promisify(execFile);
 const asRoot = process.getuid?.() === 0;
 if (!asRoot) {
-  console.warn('NOTICE: tests/faults/full-disk.test.ts SKIPPED: mounting a tmpfs needs root (CI runs it as root via .ci/run)');
+  // Straight to stderr: jest drops console output of a file whose tests are all skipped.
+  process.stderr.write('\nNOTICE: tests/faults/full-disk.test.ts SKIPPED: mounting a tmpfs needs root (CI runs it as root via .ci/run)\n');
 }
 const describeAsRoot = asRoot ? describe : describe.skip;
 

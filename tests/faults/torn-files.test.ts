@@ -33,7 +33,12 @@ async function snapshot(dir: string): Promise<string> {
   const entries = [];
   for (const name of (await readdir(dir)).sort()) {
     const info = await stat(join(dir, name));
-    const bytes = info.isFile() ? (await readFile(join(dir, name))).toString('base64') : 'dir';
+    const bytes = info.isFile()
+      ? await readFile(join(dir, name)).then(
+          (b) => b.toString('base64'),
+          () => 'unreadable',
+        )
+      : 'dir';
     entries.push(`${name} ${info.size} ${info.mode.toString(8)} ${info.mtimeMs} ${bytes}`);
   }
   return entries.join('\n');
