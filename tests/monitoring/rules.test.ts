@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prometheusTools } from './support/prometheus-tools';
 import { ALERT_TESTS_FILE, promtool, readAlertTests, testRules, writeRules, type AlertTestFile } from './support/promtool';
-import { RUNBOOKS_FILE, alertsOf, findOne, renderOverlay, ruleGroupsOf, type RuleGroup } from './support/rendered-monitoring';
+import { REPO_ROOT, RUNBOOKS_FILE, alertsOf, findOne, renderOverlay, ruleGroupsOf, type RuleGroup } from './support/rendered-monitoring';
 
 /**
  * The alert rules proven with Prometheus's own tools, on the rule groups taken from the RENDERED
@@ -85,6 +85,26 @@ describe('the rendered PrometheusRule', () => {
         expect({ where, hasSelector: match[3] !== undefined }).toEqual({ where, hasSelector: true });
         expect({ where, narrow: NARROW_MATCHER.test(match[3]!) }).toEqual({ where, narrow: true });
         expect({ where, namespaced: match[3]!.includes('namespace=~"visits(-[a-z0-9-]+)?"') }).toEqual({ where, namespaced: true });
+      }
+    }
+  });
+  it('uses the SLO targets written in docs/slos.md', async () => {
+    const slos = await readFile(join(REPO_ROOT, 'docs/slos.md'), 'utf8');
+    const all = groups.flatMap((g) => g.rules);
+    for (const [slo, row] of [
+      ['availability', /^\| availability \|.*\| \*\*([\d.]+) %\*\* \|/m],
+      ['latency', /^\| latency \|.*\| \*\*([\d.]+) %\*\* \|/m],
+    ] as const) {
+      const objective = Number(row.exec(slos)?.[1]) / 100;
+      const budget = Number((1 - objective).toFixed(6));
+      expect(budget).toBeGreaterThan(0);
+      const remaining = all.find((r) => r.record === `visits:slo_${slo}:error_budget_remaining`)!;
+      expect(remaining.expr).toBe(`1 - visits:slo_${slo}:error_ratio_rate30d / ${budget}`);
+      for (const alert of all.filter((r) => r.labels?.slo === slo)) {
+        // Every threshold is burn rate × this budget.
+        const thresholds = [...alert.expr.matchAll(/> \((?:[\d.]+ \* )?([\d.]+)\)|> ([\d.]+)(?=[\s)])/g)].map((m) => Number(m[1] ?? m[2]));
+        expect(thresholds).toHaveLength(4);
+        for (const t of thresholds) expect(t).toBe(budget);
       }
     }
   });
