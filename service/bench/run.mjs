@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [-- --duration 10 --warmup 3 --connections 64 --only durable,memory
-//                             --cpu-prof DIR --write-docs]
+//                             --cpu-prof DIR --service path/to/main.js --write-docs]
 //
 // Side-by-side benchmark of the visits service against its own in-memory ceiling, a
 // seed-style file counter and plain node:http. Each contender is its own process on a free
@@ -12,12 +12,11 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { load } from './lib/load.mjs';
-import { freePort, get, sampleMemory, startContender } from './lib/process.mjs';
+import { cpuMicros, freePort, get, sampleMemory, startContender } from './lib/process.mjs';
 import { checkTargets, loadAverage, machine, table } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
-const SERVICE = join(repo, 'service', 'dist', 'main.js');
 const HOST = '127.0.0.1';
 
 const { values: opts } = parseArgs({
@@ -27,18 +26,23 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string' },
     connections: { type: 'string', default: '64' },
     only: { type: 'string' },
+    // Another build of the service (e.g. a copy of service/dist from before a change), to compare.
+    service: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'write-docs': { type: 'boolean', default: false },
   },
 });
+const SERVICE = opts.service ? resolve(opts.service) : join(repo, 'service', 'dist', 'main.js');
 const seconds = Number(opts.duration ?? (opts.quick ? 3 : 10));
 const warmupSeconds = Number(opts.warmup ?? (opts.quick ? 1 : 3));
 const connections = Number(opts.connections);
 
 /** The service runs as in production (LOG_LEVEL info, default settings) except for the shutdown delay. */
 const serviceEnv = { POD_NAME: 'visits-bench', SHUTDOWN_DELAY_MS: '0', LOG_LEVEL: 'info' };
-const profileArgs = (name) =>
-  opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts['cpu-prof'])}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+// A build copied outside the repository still finds the repository's packages.
+if (opts.service) serviceEnv.NODE_PATH = [join(repo, 'node_modules'), join(repo, 'service', 'node_modules')].join(':');
+// One directory per contender: the service's writer thread writes a profile of its own beside the main thread's.
+const profileArgs = (name) => (opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(opts['cpu-prof']), name)}`] : []);
 const CONTENDERS = [
   { name: 'durable', label: 'visits service, durable (default)', args: [...profileArgs('durable'), SERVICE], env: serviceEnv, disk: true },
   {
@@ -62,7 +66,8 @@ function persistFigures(metricsText) {
   const value = (name) => Number(metricsText.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? NaN);
   const writes = value('visits_persist_duration_seconds_count');
   const visits = value('visits_recorded_total');
-  return { writes, visits, syncsPerThousand: ((2 * writes) / visits) * 1000 };
+  const meanWriteMs = (value('visits_persist_duration_seconds_sum') / writes) * 1000;
+  return { writes, visits, meanWriteMs, syncsPerThousand: ((2 * writes) / visits) * 1000 };
 }
 
 async function runOne(contender) {
@@ -75,7 +80,9 @@ async function runOne(contender) {
     let warm, measured, peakRss;
     try {
       warm = await load(`${proc.url}/`, { connections, seconds: warmupSeconds });
+      const cpuBefore = cpuMicros(proc.child.pid);
       measured = await load(`${proc.url}/`, { connections, seconds });
+      measured.cpuMicrosPerRequest = (cpuMicros(proc.child.pid) - cpuBefore) / measured.answered;
     } finally {
       peakRss = memory.stop();
     }
@@ -123,7 +130,8 @@ async function main() {
     const p = durable.persist;
     lines.push(
       `Durable writes: ${p.writes} for ${p.visits} visits (warm-up included) = ${((p.writes / p.visits) * 1000).toFixed(1)} writes, ` +
-        `${p.syncsPerThousand.toFixed(1)} fsyncs per 1000 visits (2 per write: fdatasync of the temp file + fsync of the directory)`,
+        `${p.syncsPerThousand.toFixed(1)} fsyncs per 1000 visits (2 per write: fdatasync of the temp file + fsync of the directory); ` +
+        `${(p.visits / p.writes).toFixed(1)} visits per write, ${p.meanWriteMs.toFixed(2)} ms per write`,
       `Lost nothing: ${durable.onDisk} visits on disk after shutdown, ${durable.ok} answered 200 (warm-up + measured)`,
     );
   }

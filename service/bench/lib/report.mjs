@@ -26,13 +26,13 @@ export function loadAverage() {
 
 export function table(runs) {
   const rows = [
-    '| contender | req/s | p50 ms | p99 ms | errors | non-2xx | peak RSS MB | cold start ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| contender | req/s | p50 ms | p99 ms | errors | non-2xx | server CPU µs/req | peak RSS MB | cold start ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const run of runs) {
     const { load } = run;
     rows.push(
-      `| ${run.label} | ${fixed(load.requestsPerSecond)} | ${load.latency.p50} | ${load.latency.p99} | ${load.errors} | ${load.non2xx} | ${mb(run.peakRss)} | ${fixed(run.coldStartMs)} |`,
+      `| ${run.label} | ${fixed(load.requestsPerSecond)} | ${load.latency.p50} | ${load.latency.p99} | ${load.errors} | ${load.non2xx} | ${fixed(load.cpuMicrosPerRequest)} | ${mb(run.peakRss)} | ${fixed(run.coldStartMs)} |`,
     );
   }
   return rows.join('\n');

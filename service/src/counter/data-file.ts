@@ -1,7 +1,7 @@
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatCount, parseCount } from './count-format';
+import { WriterThread } from './writer-thread';
 
 export const DATA_FILE_NAME = 'visits';
 const TEMP_FILE_NAME = '.visits.tmp';
@@ -39,12 +39,11 @@ export interface CountFile {
 /** The real thing: one decimal file on the replica's volume, replaced atomically. */
 export class DurableCountFile implements CountFile {
   readonly path: string;
-  private readonly tempPath: string;
-  private dirHandle: FileHandle | undefined;
+  private readonly writer: WriterThread;
 
   constructor(private readonly dir: string) {
     this.path = join(dir, DATA_FILE_NAME);
-    this.tempPath = join(dir, TEMP_FILE_NAME);
+    this.writer = new WriterThread({ dir, path: this.path, tempPath: join(dir, TEMP_FILE_NAME) });
   }
 
   async read(): Promise<number | undefined> {
@@ -53,31 +52,26 @@ export class DurableCountFile implements CountFile {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
-      if (isErrno(err, 'ENOENT')) return undefined;
+      if (isErrno(err, 'ENOENT')) {
+        this.writer.start();
+        return undefined;
+      }
       throw new DataFileError(this.path, `it cannot be read (${errnoOf(err)}: ${(err as Error).message})`);
     }
+    let count: number;
     try {
-      return parseCount(text);
+      count = parseCount(text);
     } catch (err) {
       throw new DataFileError(this.path, (err as Error).message);
     }
+    // Boots while Nest starts, not on the first visit (and only for a file the service will use).
+    this.writer.start();
+    return count;
   }
 
-  async write(count: number): Promise<void> {
-    const temp = await open(this.tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
-    try {
-      await temp.writeFile(formatCount(count));
-      // Data and size are all a reader needs; fdatasync skips the mtime flush that fsync adds.
-      await temp.datasync();
-    } catch (err) {
-      await temp.close().catch(() => undefined);
-      await unlink(this.tempPath).catch(() => undefined); // give back the space on ENOSPC
-      throw err;
-    }
-    await temp.close();
-    await rename(this.tempPath, this.path);
-    // The rename is durable only once the directory entry is.
-    await this.syncDir();
+  /** Resolves once `count` is durable; the writer thread does the system calls (writer-thread.ts). */
+  write(count: number): Promise<void> {
+    return this.writer.write(formatCount(count));
   }
 
   async checkWritable(): Promise<void> {
@@ -96,21 +90,8 @@ export class DurableCountFile implements CountFile {
     return { availableBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
   }
 
-  async close(): Promise<void> {
-    const handle = this.dirHandle;
-    this.dirHandle = undefined;
-    await handle?.close();
-  }
-
-  private async syncDir(): Promise<void> {
-    // The directory stays open between writes: one open() fewer on the hot path.
-    this.dirHandle ??= await open(this.dir, constants.O_RDONLY | constants.O_DIRECTORY);
-    try {
-      await this.dirHandle.sync();
-    } catch (err) {
-      await this.close().catch(() => undefined);
-      throw err;
-    }
+  close(): Promise<void> {
+    return this.writer.close();
   }
 }
 
