@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startService, type ServiceProcess } from '../support/service-process';
+import { makeTempDir, startService, type ServiceProcess } from '../support/service-process';
 import { oversizedCases, randomCase, slowCase, type FuzzCase } from './support/fuzz-cases';
 import { sendCase, type FuzzOutcome } from './support/fuzz-client';
 import { currentCount, get } from './support/probe';
@@ -9,8 +10,9 @@ import { seededRandom } from './support/random';
 /**
  * Hostile HTTP over raw sockets: random methods, paths, query strings, headers and bodies,
  * garbage, pipelining, truncated, slow and oversized requests, and a thousand connections at
- * once. The process must survive, the count must not move (the fuzzer never sends GET or
- * HEAD to "/"), and every byte the server sends must form well-formed HTTP responses.
+ * once, with the token-guarded PUT /visits enabled. The process must survive, the count must not
+ * move (the fuzzer never sends GET or HEAD to "/" and never knows the token), and every byte the
+ * server sends must form well-formed HTTP responses.
  */
 jest.setTimeout(150_000);
 
@@ -20,9 +22,11 @@ const SIMULTANEOUS_CONNECTIONS = 1000;
 const KNOWN_ROUTES = new Set(['/', '/visits', '/visits/cluster', '/version', 'unmatched']);
 
 let service: ServiceProcess | undefined;
+let tokenDir: string | undefined;
 
 afterAll(async () => {
   await service?.cleanup();
+  if (tokenDir) await rm(tokenDir, { recursive: true, force: true });
 });
 
 async function runPool(cases: FuzzCase[], concurrency: number): Promise<FuzzOutcome[]> {
@@ -40,7 +44,11 @@ async function runPool(cases: FuzzCase[], concurrency: number): Promise<FuzzOutc
 
 test('hostile requests never crash the service, never change the count, and get well-formed answers', async () => {
   const random = seededRandom();
-  service = await startService();
+  // PUT /visits (the restore route) is enabled with a token the fuzzer never learns.
+  tokenDir = await makeTempDir('visits-fuzz-token-');
+  const tokenFile = join(tokenDir, 'admin-token');
+  await writeFile(tokenFile, `${randomBytes(32).toString('base64url')}\n`);
+  service = await startService({ env: { ADMIN_TOKEN_FILE: tokenFile } });
   for (let i = 0; i < 3; i++) expect((await get(`${service.url}/`)).status).toBe(200);
   const countBefore = await currentCount(service.url);
   const fileBefore = await readFile(join(service.dataDir, 'visits'), 'utf8');

@@ -100,6 +100,8 @@ const HEADER_POOL: Array<(r: Random) => string> = [
   () => 'Range: bytes=0-1,2-3,-1',
   () => 'If-None-Match: *',
   () => 'Authorization: Basic Og==',
+  (r) => `Authorization: Bearer ${r.pick(['', 'x', randomAscii(r, r.int(1, 80)), 'null', '../../etc/passwd'])}`,
+  (r) => `Content-Type: application/json\r\nAuthorization: Bearer ${randomAscii(r, 43)}`,
   () => 'no-colon-here',
   () => 'Bad Name: value',
   () => 'X-Ctl: a\u0001b\u007fc',
@@ -143,10 +145,20 @@ function mayRecordVisit(method: string, path: string): boolean {
 function randomBody(r: Random): Buffer {
   const roll = r.next();
   if (roll < 0.4) return Buffer.alloc(0);
-  if (roll < 0.55)
-    return Buffer.from(
-      r.pick(['{"visits":1e309}', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"x":1}}}', '{', 'null', '[]']),
-    );
+  if (roll < 0.55) {
+    const json = [
+      '{"visits":1e309}',
+      '{"visits":0}',
+      '{"visits":-1}',
+      '{"visits":"9"}',
+      '{"__proto__":{"polluted":1}}',
+      '{"constructor":{"prototype":{"x":1}}}',
+      '{',
+      'null',
+      '[]',
+    ];
+    return Buffer.from(r.pick(json));
+  }
   if (roll < 0.65) return Buffer.from('['.repeat(r.int(100, 10_000)));
   if (roll < 0.75) return Buffer.from('a=1&'.repeat(r.int(1, 3000)));
   return randomBytes(r, r.int(1, 3000));
