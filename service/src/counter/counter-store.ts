@@ -116,19 +116,27 @@ export class CounterStore {
   }
 
   private async drain(): Promise<void> {
+    let answerPrevious: (() => void) | undefined;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
-        await this.commit(batch);
+        // The next write starts (synchronously, up to its first await) before the previous
+        // batch is answered: answering costs a turn of the event loop, and the disk should
+        // not wait for it. The previous batch is already durable (or failed) at this point.
+        const committed = this.commit(batch);
+        answerPrevious?.();
+        answerPrevious = await committed;
       }
+      answerPrevious?.();
     } finally {
       // Cleared in the same synchronous step as the empty-queue check, so no change is stranded.
       this.draining = undefined;
     }
   }
 
-  private async commit(batch: Waiter[]): Promise<void> {
+  /** Writes the batch; resolves, once the outcome is known, with the function that answers its waiters. */
+  private async commit(batch: Waiter[]): Promise<() => void> {
     let next = this.durable;
     let visits = 0;
     const results = batch.map(({ operation }) => {
@@ -149,12 +157,11 @@ export class CounterStore {
       this.failure = { reason, message: error.message, at: new Date() };
       this.observer.persistFailed(reason, error, visits);
       const rejection = new PersistError(reason);
-      for (const waiter of batch) waiter.reject(rejection);
-      return;
+      return () => batch.forEach((waiter) => waiter.reject(rejection));
     }
     this.durable = next;
     this.failure = undefined;
     this.observer.persisted(next, visits, Number(process.hrtime.bigint() - started) / 1e9);
-    batch.forEach((waiter, i) => waiter.resolve(results[i]!));
+    return () => batch.forEach((waiter, i) => waiter.resolve(results[i]!));
   }
 }
