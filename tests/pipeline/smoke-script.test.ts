@@ -1,0 +1,110 @@
+/**
+ * scripts/smoke.mjs, run whole against a stand-in cluster. No Kubernetes API server can exist
+ * here, so `kubectl` is tests/pipeline/fake-cluster/kubectl; but every "pod" behind it is a real
+ * visits service process on its own loopback address with its own data directory, and the smoke
+ * script's traffic, counts, pod deletion and DNS checks run against those real processes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { freePort, makeTempDir, SERVICE_MAIN, startService, type ServiceProcess } from '../support/service-process';
+
+const ROOT = resolve(__dirname, '../..');
+const FAKE_BIN = join(__dirname, 'fake-cluster');
+
+interface FakePod {
+  name: string;
+  ip: string;
+  port: number;
+  dataDir: string;
+  pid: number;
+  uid: string;
+  pvcUid: string;
+}
+
+let dir: string;
+let services: ServiceProcess[] = [];
+let stateFile: string;
+
+function runSmoke(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/smoke.mjs'), '--context', 'fake', '--requests', '30', '--timeout', '20'], {
+      env: { ...process.env, PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLUSTER_STATE: stateFile, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+beforeEach(async () => {
+  dir = await makeTempDir('visits-fake-cluster-');
+  stateFile = join(dir, 'state.json');
+  // A loopback /24 of its own, so parallel suites binding 127.0.0.x are not in the way.
+  const net = `127.${100 + Math.floor(Math.random() * 150)}.${1 + Math.floor(Math.random() * 250)}`;
+  const pods: FakePod[] = [];
+  for (let i = 0; i < 3; i++) {
+    const ip = `${net}.${11 + i}`;
+    const dataDir = join(dir, `data-visits-${i}`);
+    await mkdir(dataDir);
+    const service = await startService({ host: ip, port: await freePort(ip), dataDir, env: { POD_NAME: `visits-${i}` } });
+    services.push(service);
+    pods.push({ name: `visits-${i}`, ip, port: service.port, dataDir, pid: service.child.pid!, uid: `uid-${i}`, pvcUid: `pvc-${i}` });
+  }
+  await writeFile(stateFile, JSON.stringify({ context: 'fake', serviceMain: SERVICE_MAIN, pods }));
+}, 60_000);
+
+afterEach(async () => {
+  // Pods the fake restarted are detached processes of their own: kill them by the recorded pid.
+  try {
+    const { pods } = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(stateFile, 'utf8'))) as { pods: FakePod[] };
+    for (const pod of pods) {
+      try {
+        process.kill(pod.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  } catch {
+    // no state written
+  }
+  for (const service of services) await service.cleanup();
+  services = [];
+  await rm(dir, { recursive: true, force: true });
+}, 30_000);
+
+describe('scripts/smoke.mjs against real service processes behind a stand-in kubectl', () => {
+  it('passes every check on a healthy "cluster"', async () => {
+    const result = await runSmoke({});
+    expect(result.stderr).not.toMatch(/check failed/);
+    expect(result.code).toBe(0);
+    for (const check of [
+      '3/3 pods Ready',
+      'PVC data-visits-2 Bound 128Mi RWO',
+      'the visits add up across pods',
+      'traffic reached several pods',
+      'per-pod counts differ',
+      'deleting visits-1 keeps its PVC',
+      'deleting visits-1 keeps its count',
+      "visits-1.visits-headless resolves to visits-1's IP",
+    ]) {
+      expect(result.stdout).toContain(`ok   ${check}`);
+    }
+    expect(result.stdout).toContain('smoke: all checks passed');
+  }, 120_000);
+
+  it('fails, and dumps the state, when a deleted pod comes back without its count', async () => {
+    const result = await runSmoke({ FAKE_CLUSTER_FAULT: 'lose-data' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAIL deleting visits-1 keeps its count — \d+ before, 0 after/);
+    expect(result.stderr).toContain('check failed: deleting visits-1 keeps its count');
+    expect(result.stdout).toContain('$ kubectl -n visits get events');
+  }, 120_000);
+});
