@@ -67,6 +67,17 @@ describe('workflows', () => {
     expect(releaseConcurrencyViolations(release)).toEqual([]);
   });
 
+  it('CI audits the runtime dependencies (npm audit at high) before the tests, as a failing step', () => {
+    const steps = (parseWorkflow(text('ci.yml')).jobs as Record<string, { steps?: Array<{ run?: string; 'continue-on-error'?: boolean }> }>)
+      .test?.steps;
+    const audit = steps?.find((step) => step.run === 'npm run audit:deps');
+    expect(audit).toBeDefined();
+    expect(audit?.['continue-on-error']).toBeUndefined();
+    const scripts = (JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> })
+      .scripts;
+    expect(scripts['audit:deps']).toBe('npm audit --omit=dev --audit-level=high');
+  });
+
   it('release tests before it builds, and bumps only after the image job (which signs) succeeded', () => {
     const jobs = parseWorkflow(text('release.yml')).jobs as Record<string, { needs?: string | string[]; uses?: string }>;
     expect(jobs.test.uses).toBe('./.github/workflows/ci.yml');

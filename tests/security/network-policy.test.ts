@@ -55,6 +55,7 @@ function flows(objects: Doc[]): Flow[] {
     ip: '10.244.3.5',
     ports: { 'http-web': 9090 },
   };
+  const strayPrometheus: Endpoint = { namespace: 'default', podLabels: { 'app.kubernetes.io/name': 'prometheus' }, ip: '10.244.4.9' };
   const grafana: Endpoint = { namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'grafana' }, ip: '10.244.3.6' };
   const kubeDns: Endpoint = {
     namespace: 'kube-system',
@@ -81,8 +82,10 @@ function flows(objects: Doc[]): Flow[] {
     // Into a visits pod.
     flow('Prometheus (monitoring) -> pod http', prometheus, pod, 'TCP', http, true),
     flow('peer -> pod http', peer, pod, 'TCP', http, true),
-    // The namespace is the trust boundary: a pod an operator starts there (kubectl run) may call the API.
-    flow('debug pod in the same namespace -> pod http', debug, pod, 'TCP', http, true),
+    // Only the peers and Prometheus: not even another pod of the same namespace.
+    flow('other pod in the same namespace -> pod http', debug, pod, 'TCP', http, false),
+    flow('Grafana (monitoring) -> pod http', grafana, pod, 'TCP', http, false),
+    flow('a Prometheus-labelled pod in another namespace -> pod http', strayPrometheus, pod, 'TCP', http, false),
     flow('Prometheus -> pod on another port', prometheus, pod, 'TCP', 9229, false),
     flow('peer -> pod UDP on the http port number', peer, pod, 'UDP', http, false),
     flow('Grafana (monitoring) -> pod on another port', grafana, pod, 'TCP', 22, false),
@@ -131,6 +134,8 @@ describe.each(ENVS)('%s', (env) => {
   const mutants: Array<[string, (policy: Doc) => void]> = [
     ['ingress from anywhere (no from)', (p) => p.spec.ingress.forEach((r: Doc) => delete r.from)],
     ['ingress on every port (no ports)', (p) => p.spec.ingress.forEach((r: Doc) => delete r.ports)],
+    ['the peer selector widened to every pod of the namespace', (p) => (p.spec.ingress[0].from[0].podSelector = {})],
+    ['the Prometheus pod selector dropped', (p) => p.spec.ingress[0].from.forEach((f: Doc) => f.namespaceSelector && delete f.podSelector)],
     [
       'the monitoring namespace selector widened to every namespace',
       (p) => p.spec.ingress[0].from.forEach((f: Doc) => f.namespaceSelector && (f.namespaceSelector = {})),
