@@ -55,15 +55,30 @@ export async function makeTempDir(prefix = 'visits-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
+/** Spawns a build of the service with only PATH and `env`, collecting everything it prints. */
+function spawnService(main: string, env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number }) {
+  const child = spawn(process.execPath, [main], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    uid: user.uid,
+    gid: user.gid,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
+  return { child, output: () => output, exited };
+}
+
 /** Starts `node service/dist/main.js` and waits until its startup probe passes. */
 export async function startService(options: StartOptions = {}): Promise<ServiceProcess> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await makeTempDir('visits-data-'));
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
-  const child = spawn(process.execPath, [options.main ?? SERVICE_MAIN], {
-    env: {
-      PATH: process.env.PATH,
+  const { child, output, exited } = spawnService(
+    options.main ?? SERVICE_MAIN,
+    {
       LOG_LEVEL: 'warn',
       SHUTDOWN_DELAY_MS: '0',
       POD_NAME: 'visits-test',
@@ -72,14 +87,8 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
       PORT: String(port),
       DATA_DIR: dataDir,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    uid: options.uid,
-    gid: options.gid,
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
+    options,
+  );
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | string> => {
@@ -98,7 +107,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
     host,
     port,
     dataDir,
-    output: () => output,
+    output,
     exited,
     stop,
     async cleanup() {
@@ -133,17 +142,9 @@ export async function runToExit(
   timeoutMs = 15_000,
   user: { uid?: number; gid?: number } = {},
 ): Promise<{ code: number | string; output: string }> {
-  const child = spawn(process.execPath, [SERVICE_MAIN], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    uid: user.uid,
-    gid: user.gid,
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const { child, output, exited } = spawnService(SERVICE_MAIN, env, user);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | string>((done) => child.once('exit', (c, s) => done(c ?? s ?? 'unknown')));
+  const code = await exited;
   clearTimeout(timer);
-  return { code, output };
+  return { code, output: output() };
 }
