@@ -23,5 +23,7 @@ export const CONTRACT = {
   dev: { path: 'apps/visits/envs/dev', namespace: 'visits', replicas: 3, storage: '128Mi', storageClassName: 'standard' },
   /** Where kube-prometheus-stack runs; the NetworkPolicy lets its Prometheus in. */
   monitoringNamespace: 'monitoring',
+  /** Labels kube-prometheus-stack puts on its Prometheus pods (what the NetworkPolicy admits). */
+  prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' } as Record<string, string>,
   argoNamespace: 'argocd',
 };

@@ -174,9 +174,15 @@ function networkPolicyProblems(objects: RenderedObject[], workload: RenderedObje
     const prometheusIn = (policy.doc.spec.ingress ?? []).some((rule: K8sObject) =>
       (rule.from ?? []).some((peer: K8sObject) => {
         const ns = peer.namespaceSelector;
+        // No pod selector, or one that Prometheus's own pod labels satisfy.
+        const pods = peer.podSelector as K8sObject | undefined;
+        const admitsPrometheus =
+          !pods ||
+          (!pods.matchExpressions?.length &&
+            Object.entries((pods.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => CONTRACT.prometheusPodLabels[k] === v));
         return (
           ns &&
-          !peer.podSelector &&
+          admitsPrometheus &&
           (Object.keys(ns).length === 0 || ns.matchLabels?.['kubernetes.io/metadata.name'] === CONTRACT.monitoringNamespace)
         );
       }),
