@@ -3,8 +3,8 @@
 // Synchronous calls on purpose: that is how such a counter stays free of lost updates
 // without a queue, and it is exactly the cost this benchmark wants to show.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { serveCounter } from './serve-counter.mjs';
 
 const dataDir = process.env.DATA_DIR ?? './data';
 const file = join(dataDir, 'visits');
@@ -34,22 +34,4 @@ function recordVisit() {
   return count;
 }
 
-const server = createServer((req, res) => {
-  if (req.url === '/') {
-    let body;
-    try {
-      body = JSON.stringify({ visits: recordVisit(), pod });
-    } catch (err) {
-      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message }));
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body);
-  } else if (req.url === '/health/startup') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-  } else {
-    res.writeHead(404).end();
-  }
-});
-server.keepAliveTimeout = 65_000;
-server.listen(Number(process.env.PORT ?? 8080), process.env.HOST ?? '127.0.0.1');
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+serveCounter(recordVisit, pod);
