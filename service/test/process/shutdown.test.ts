@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startService, type ServiceProcess } from '../../../tests/support/service-process';
 
@@ -58,6 +59,23 @@ describe('graceful shutdown of the built service', () => {
     // Everything acknowledged is on disk (GET / with status 200 are the only writes).
     expect(Number(await readFile(join(service.dataDir, 'visits'), 'utf8'))).toBe(served);
     expect(service.output()).toContain('shutdown complete');
+  });
+
+  it('a client holding a half-sent request cannot hold the exit past the drain deadline (5 s)', async () => {
+    service = await startService();
+    expect((await fetch(`${service.url}/`)).status).toBe(200);
+    const socket = connect(service.port, service.host);
+    socket.on('error', () => undefined);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n'); // the headers never end
+    await new Promise((r) => setTimeout(r, 200));
+    const signalledAt = Date.now();
+    service.child.kill('SIGTERM');
+    const code = await service.exited;
+    socket.destroy();
+    expect(code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(5000 + 1500);
+    expect(service.output()).toContain('drain deadline passed');
+    expect(await readFile(join(service.dataDir, 'visits'), 'utf8')).toBe('1\n');
   });
 
   it('a second signal exits at once', async () => {
