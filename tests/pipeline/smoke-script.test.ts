@@ -90,7 +90,7 @@ describe('scripts/smoke.mjs against real service processes behind a stand-in kub
       'PVC data-visits-2 Bound 128Mi RWO',
       'the visits add up across pods',
       'traffic reached several pods',
-      'per-pod counts differ',
+      '3 visits to visits-2.visits-headless count on visits-2 alone',
       'deleting visits-1 keeps its PVC',
       'deleting visits-1 keeps its count',
       "visits-1.visits-headless resolves to visits-1's IP",
@@ -106,5 +106,12 @@ describe('scripts/smoke.mjs against real service processes behind a stand-in kub
     expect(result.stdout).toMatch(/FAIL deleting visits-1 keeps its count — \d+ before, 0 after/);
     expect(result.stderr).toContain('check failed: deleting visits-1 keeps its count');
     expect(result.stdout).toContain('$ kubectl -n visits get events');
+  }, 120_000);
+
+  it('fails when visits sent to one pod by its headless name land on another', async () => {
+    const result = await runSmoke({ FAKE_CLUSTER_FAULT: 'misroute-headless' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAIL 3 visits to visits-2\.visits-headless count on visits-2 alone — 3 answered 200, per-pod increase 3, 0, 0/);
+    expect(result.stdout).not.toContain('deleting visits-1');
   }, 120_000);
 });

@@ -2,6 +2,7 @@
 // `node service/dist/main.js` on its own loopback address with its own data directory (its "PVC").
 // It answers exactly the kubectl calls scripts/smoke.mjs makes. State lives in $FAKE_CLUSTER_STATE.
 // FAKE_CLUSTER_FAULT=lose-data makes a deleted pod come back on an empty volume (the smoke must fail).
+// FAKE_CLUSTER_FAULT=misroute-headless sends <pod>.visits-headless to the next pod (see in-pod.cjs).
 const { spawn, spawnSync } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
