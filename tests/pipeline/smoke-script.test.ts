@@ -111,7 +111,9 @@ describe('scripts/smoke.mjs against real service processes behind a stand-in kub
   it('fails when visits sent to one pod by its headless name land on another', async () => {
     const result = await runSmoke({ FAKE_CLUSTER_FAULT: 'misroute-headless' });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAIL 3 visits to visits-2\.visits-headless count on visits-2 alone — 3 answered 200, per-pod increase 3, 0, 0/);
+    expect(result.stdout).toMatch(
+      /FAIL 3 visits to visits-2\.visits-headless count on visits-2 alone — 3 answered 200, per-pod increase 3, 0, 0/,
+    );
     expect(result.stdout).not.toContain('deleting visits-1');
   }, 120_000);
 });
