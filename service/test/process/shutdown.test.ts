@@ -51,7 +51,7 @@ describe('graceful shutdown of the built service', () => {
 
     expect(code).toBe(0);
     expect(elapsed).toBeGreaterThanOrEqual(delayMs);
-    expect(elapsed).toBeLessThan(delayMs + 1000);
+    expect(elapsed).toBeLessThan(delayMs + 2000); // close and flush take milliseconds; 2 s is room for a busy machine
     // Every answer was a success or a refused connection: nothing cut off, nothing 5xx.
     expect(outcomes.filter((o) => o !== 200 && o !== 'refused')).toEqual([]);
     const served = outcomes.filter((o) => o === 200).length;
