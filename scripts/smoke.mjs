@@ -74,10 +74,22 @@ function inPod(options, name, program) {
   return kubectl(options, ['exec', name, '-c', 'visits', '--', 'node', '-e', program]).trim();
 }
 
+/**
+ * Sends `count` visits (GET /) from inside visits-0 to host:port, one connection each so that a
+ * Service balances every one; returns how many were answered 200.
+ */
+function visitFromPod(options, host, port, count) {
+  const program = `const http=require('http');let n=${count},ok=0;const go=()=>{if(!n--){console.log(ok);return}
+    http.get({host:'${host}',port:${port},path:'/',agent:false},r=>{r.resume();if(r.statusCode===200)ok++;r.on('end',go)}).on('error',e=>{console.error(e.message);go()})};go()`;
+  return Number(inPod(options, pod(0), program));
+}
+
 function countOf(options, name) {
   const text = kubectl(options, ['exec', name, '-c', 'visits', '--', 'cat', 'data/visits'], { allowFailure: true });
   return /^\d+\n$/.test(text) ? Number(text) : 0; // no file yet: the pod has counted nothing
 }
+
+const countsOf = (options) => Array.from({ length: options.replicas }, (_, i) => countOf(options, pod(i)));
 
 function check(label, ok, detail) {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}${detail ? ` — ${detail}` : ''}`);
@@ -106,13 +118,10 @@ async function run(options) {
     );
   }
 
-  // Traffic through the client Service from inside the namespace, one connection per request so
-  // that kube-proxy balances each one.
-  const before = Array.from({ length: replicas }, (_, i) => countOf(options, pod(i)));
-  const program = `const http=require('http');let n=${options.requests},ok=0;const go=()=>{if(!n--){console.log(ok);return}
-    http.get({host:'visits',port:80,path:'/',agent:false},r=>{r.resume();if(r.statusCode===200)ok++;r.on('end',go)}).on('error',e=>{console.error(e.message);go()})};go()`;
-  const answered = Number(inPod(options, pod(0), program));
-  const after = Array.from({ length: replicas }, (_, i) => countOf(options, pod(i)));
+  // Traffic through the client Service from inside the namespace.
+  const before = countsOf(options);
+  const answered = visitFromPod(options, 'visits', 80, options.requests);
+  const after = countsOf(options);
   const deltas = after.map((value, i) => value - before[i]);
   check(`${options.requests} visits through Service visits answered`, answered === options.requests, `${answered} answered 200`);
   check('the visits add up across pods', deltas.reduce((a, b) => a + b, 0) === options.requests, `per-pod increase ${deltas.join(' + ')}`);
@@ -123,10 +132,8 @@ async function run(options) {
   // visits to the last pod by its stable headless name and see them land there and nowhere else.
   const target = pod(replicas - 1);
   const direct = Math.max(3, Math.floor(options.requests / 10));
-  const directProgram = `const http=require('http');let n=${direct},ok=0;const go=()=>{if(!n--){console.log(ok);return}
-    http.get({host:'${target}.visits-headless',port:8080,path:'/',agent:false},r=>{r.resume();if(r.statusCode===200)ok++;r.on('end',go)}).on('error',e=>{console.error(e.message);go()})};go()`;
-  const directAnswered = Number(inPod(options, pod(0), directProgram));
-  const afterDirect = Array.from({ length: replicas }, (_, i) => countOf(options, pod(i)));
+  const directAnswered = visitFromPod(options, `${target}.visits-headless`, 8080, direct);
+  const afterDirect = countsOf(options);
   const directDeltas = afterDirect.map((value, i) => value - after[i]);
   const expected = directDeltas.map((_, i) => (i === replicas - 1 ? direct : 0));
   check(
