@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# A real Kubernetes control plane, kwok nodes and a real Argo CD as host processes on this
+# machine, built from the pinned Go modules in tools/. docs/local-cluster.md tells the whole story.
+#
+#   npm run cluster:local -- up       idempotent: build or reuse, start, bootstrap clusters/dev, wait
+#   npm run cluster:local -- env      shell lines to eval: KUBECONFIG, PATH, VISITS_GIT_REMOTE, ARGOCD_SERVER
+#   npm run cluster:local -- status   one line per component: running or not, its log
+#   npm run cluster:local -- down     stop what `up` started (by PID) and remove its state
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+for part in common pki control-plane nodes git-remote argocd bootstrap; do
+  # shellcheck source=/dev/null
+  . "$here/lib/$part.sh"
+done
+
+# Every component, in start order; `down` stops them in reverse.
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok redis git-http
+  argocd-repo-server argocd-application-controller argocd-server)
+
+bin_dir() {
+  if [ -z "${BIN:-}" ]; then
+    BIN=$("$ROOT/tools/build.sh" kubernetes etcd kwok argocd kustomize helm)
+  fi
+}
+
+cmd_up() {
+  local started=$SECONDS
+  bin_dir
+  mkdir -p "$STATE"
+  echo "$BIN" >"$STATE/bin"
+  pki_up
+  control_plane_up
+  nodes_up
+  git_remote_up
+  argocd_up
+  bootstrap_up
+  say "up in $((SECONDS - started)) s; use it with: eval \"\$(npm run -s cluster:local -- env)\""
+}
+
+cmd_env() {
+  [ -f "$STATE/bin" ] || die "no local cluster here: npm run cluster:local -- up"
+  echo "export KUBECONFIG=$KUBECONFIG_ADMIN"
+  echo "export PATH=$(cat "$STATE/bin"):\$PATH"
+  echo "export VISITS_GIT_REMOTE=$GIT_REMOTE"
+  echo "export ARGOCD_SERVER=127.0.0.1:$ARGOCD_SERVER_PORT"
+  # The argocd CLI talks plain HTTP/gRPC-web to the loopback server (it runs with --insecure).
+  echo "export ARGOCD_OPTS='--plaintext --grpc-web'"
+}
+
+cmd_status() {
+  local name
+  for name in "${COMPONENTS[@]}"; do
+    if running "$name"; then
+      printf '%-30s running (pid %s)  %s\n' "$name" "$(cut -d' ' -f1 "$RUN/$name.pid")" "$LOGS/$name.log"
+    else
+      printf '%-30s not running        %s\n' "$name" "$LOGS/$name.log"
+    fi
+  done
+}
+
+cmd_down() {
+  local i
+  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do stop "${COMPONENTS[$i]}"; done
+  rm -rf "$STATE"
+  say "down: every component stopped, $STATE removed"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  env) cmd_env ;;
+  status) cmd_status ;;
+  down) cmd_down ;;
+  *)
+    echo "usage: npm run cluster:local -- up | down | env | status" >&2
+    exit 2
+    ;;
+esac

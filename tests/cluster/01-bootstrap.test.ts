@@ -1,0 +1,121 @@
+/**
+ * A fresh local cluster bootstrapped as docs/deploy.md tells a person: the real API server
+ * admitted every object, the real StatefulSet and PV controllers made the pods and bound the
+ * claims, and the real Argo CD synced the root Application and everything under it.
+ */
+import { application, clusterUp, describeApp, get, kubectlResult, list, waitSyncedHealthy, type Obj } from './support/cluster';
+
+beforeAll(async () => {
+  await clusterUp();
+}, 15 * 60_000);
+
+test('the root Application syncs itself, both AppProjects and the visits Application', async () => {
+  const root = await waitSyncedHealthy('root');
+  const managed = (root.status.resources as Obj[]).map((r) => `${r.kind}/${r.name}`).sort();
+  expect(managed).toEqual(
+    expect.arrayContaining(['AppProject/bootstrap', 'AppProject/visits', 'Application/root', 'Application/visits']),
+  );
+  for (const r of root.status.resources as Obj[]) {
+    expect(`${r.kind}/${r.name} ${r.status}`).toBe(`${r.kind}/${r.name} Synced`);
+  }
+  const visits = await waitSyncedHealthy('visits');
+  expect(visits.spec.source.repoURL).toBe(root.spec.source.repoURL);
+});
+
+test('StatefulSet visits is 3/3 with a Running, Ready pod per replica', async () => {
+  const sts = await get('statefulset', 'visits');
+  expect(sts.status).toMatchObject({ replicas: 3, readyReplicas: 3, availableReplicas: 3 });
+  const pods = await list('pods', 'visits', 'app.kubernetes.io/name=visits');
+  expect(pods.map((p) => p.metadata.name).sort()).toEqual(['visits-0', 'visits-1', 'visits-2']);
+  for (const pod of pods) {
+    const ready = pod.status.conditions?.find((c: Obj) => c.type === 'Ready')?.status;
+    expect(`${pod.metadata.name} ${pod.status.phase} ready=${ready}`).toBe(`${pod.metadata.name} Running ready=True`);
+    // The scheduler kept them off the tainted control-plane node.
+    expect(pod.spec.nodeName).toMatch(/^worker-/);
+  }
+});
+
+test('PVCs data-visits-0..2 are Bound, 128Mi, ReadWriteOnce, on class standard', async () => {
+  for (const i of [0, 1, 2]) {
+    const pvc = await get('pvc', `data-visits-${i}`);
+    expect({
+      name: pvc.metadata.name,
+      phase: pvc.status.phase,
+      request: pvc.spec.resources.requests.storage,
+      capacity: pvc.status.capacity?.storage,
+      modes: pvc.spec.accessModes,
+      class: pvc.spec.storageClassName,
+    }).toEqual({
+      name: `data-visits-${i}`,
+      phase: 'Bound',
+      request: '128Mi',
+      capacity: '128Mi',
+      modes: ['ReadWriteOnce'],
+      class: 'standard',
+    });
+    const pv = await get('pv', pvc.spec.volumeName, '');
+    expect(pv.spec.claimRef).toMatchObject({ name: `data-visits-${i}`, namespace: 'visits', uid: pvc.metadata.uid });
+  }
+});
+
+test('visits-headless is headless and its EndpointSlices name each pod by hostname', async () => {
+  const svc = await get('service', 'visits-headless');
+  expect(svc.spec.clusterIP).toBe('None');
+  const slices = await list('endpointslices', 'visits', 'kubernetes.io/service-name=visits-headless');
+  const endpoints = slices.flatMap((s) => s.endpoints ?? []);
+  const byHostname = Object.fromEntries(endpoints.map((e: Obj) => [e.hostname, e]));
+  expect(Object.keys(byHostname).sort()).toEqual(['visits-0', 'visits-1', 'visits-2']);
+  for (const [hostname, endpoint] of Object.entries(byHostname) as [string, Obj][]) {
+    const pod = await get('pod', hostname);
+    expect(endpoint.targetRef).toMatchObject({ kind: 'Pod', name: hostname });
+    expect(endpoint.addresses).toEqual([pod.status.podIP]);
+    expect(endpoint.conditions.ready).toBe(true);
+  }
+});
+
+test('the nodes: three zoned workers and a tainted control-plane node, all Ready', async () => {
+  const nodes = await list('nodes', '');
+  const summary = nodes
+    .map((n) => ({
+      name: n.metadata.name,
+      zone: n.metadata.labels['topology.kubernetes.io/zone'],
+      hostname: n.metadata.labels['kubernetes.io/hostname'],
+      ready: n.status.conditions.find((c: Obj) => c.type === 'Ready')?.status,
+      taints: (n.spec.taints ?? []).map((t: Obj) => `${t.key}:${t.effect}`),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  expect(summary).toEqual([
+    { name: 'control-plane', zone: 'zone-a', hostname: 'control-plane', ready: 'True', taints: ['node-role.kubernetes.io/control-plane:NoSchedule'] },
+    { name: 'worker-a', zone: 'zone-a', hostname: 'worker-a', ready: 'True', taints: [] },
+    { name: 'worker-b', zone: 'zone-b', hostname: 'worker-b', ready: 'True', taints: [] },
+    { name: 'worker-c', zone: 'zone-c', hostname: 'worker-c', ready: 'True', taints: [] },
+  ]);
+});
+
+describe('the visits namespace enforces the restricted Pod Security profile', () => {
+  test('the namespace carries the enforce label and the visits pods were admitted', async () => {
+    const ns = await get('namespace', 'visits', '');
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect((await list('pods', 'visits', 'app.kubernetes.io/name=visits')).length).toBe(3);
+  });
+
+  test('the real admission rejects a pod that breaks the profile, and names why', async () => {
+    const result = await kubectlResult(
+      ['-n', 'visits', 'run', 'not-restricted', '--image=busybox', '--restart=Never', '--privileged'],
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
+    expect(result.stderr).toMatch(/privileged/);
+    const after = await kubectlResult(['-n', 'visits', 'get', 'pod', 'not-restricted']);
+    expect(after.stderr).toMatch(/NotFound/);
+  });
+});
+
+test('kube-prometheus-stack cannot sync here, and says why plainly', async () => {
+  // Its chart lives on prometheus-community.github.io, which this machine cannot reach; Argo
+  // CD's outbound HTTP goes to a closed loopback port, so the error is immediate and local.
+  const app = await application('kube-prometheus-stack');
+  const text = await describeApp('kube-prometheus-stack');
+  expect(app.status?.sync?.status).not.toBe('Synced');
+  expect(text).toMatch(/prometheus-community\.github\.io|proxyconnect|connection refused/);
+});

@@ -1,0 +1,235 @@
+/**
+ * The local cluster as the tests use it: the way a person does, through `npm run cluster:local`
+ * (`up`, then the shell lines `env` prints), kubectl, git and argocd-server's HTTP API.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const ROOT = resolve(__dirname, '../../..');
+const MAIN = join(ROOT, 'scripts/cluster-local/main.sh');
+
+/** `up` builds nothing here (npm test built the tools first); it starts and bootstraps. */
+const UP_TIMEOUT_MS = 10 * 60_000;
+
+let env: NodeJS.ProcessEnv | undefined;
+
+/** Brings the cluster up (idempotent) and returns the environment `env` prints. */
+export async function clusterUp(): Promise<NodeJS.ProcessEnv> {
+  if (env) return env;
+  const { code, output } = await runLogged('bash', [MAIN, 'up'], UP_TIMEOUT_MS);
+  if (code !== 0) throw new Error(`npm run cluster:local -- up failed (exit ${code}):\n${output.slice(-6000)}`);
+  const { stdout } = await run('bash', [MAIN, 'env']);
+  env = { ...process.env };
+  for (const line of stdout.split('\n')) {
+    const match = /^export (\w+)=(.*)$/.exec(line);
+    if (!match) continue;
+    const value = match[2].replace(/^'(.*)'$/, '$1').replace('$PATH', process.env.PATH ?? '');
+    env[match[1]] = value;
+  }
+  return env;
+}
+
+function runLogged(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      done({ code, output });
+    });
+  });
+}
+
+function requireEnv(): NodeJS.ProcessEnv {
+  if (!env) throw new Error('clusterUp() first');
+  return env;
+}
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** kubectl from the cluster's own build, as the admin; never throws, the caller asserts. */
+export async function kubectlResult(args: string[], input?: string): Promise<Result> {
+  return new Promise((done) => {
+    const child = spawn('kubectl', args, { env: requireEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      done({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+export async function kubectl(args: string[], input?: string): Promise<string> {
+  const result = await kubectlResult(args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects, read field by field
+export type Obj = any;
+
+export async function get(kind: string, name: string, namespace = 'visits'): Promise<Obj> {
+  return JSON.parse(await kubectl(['-n', namespace, 'get', kind, name, '-o', 'json']));
+}
+
+export async function list(kind: string, namespace = 'visits', selector?: string): Promise<Obj[]> {
+  const args = ['-n', namespace, 'get', kind, '-o', 'json', ...(selector ? ['-l', selector] : [])];
+  return JSON.parse(await kubectl(args)).items;
+}
+
+export const application = (name: string): Promise<Obj> => get('applications.argoproj.io', name, 'argocd');
+
+/** "<sync>/<health>", e.g. "Synced/Healthy". */
+export async function appState(name: string): Promise<string> {
+  const app = await application(name);
+  return `${app.status?.sync?.status}/${app.status?.health?.status}`;
+}
+
+/**
+ * Polls `probe` until it returns a value that is not undefined, for at most `timeoutMs`; on
+ * timeout the error says what was awaited and what the cluster showed last (`describe`).
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  describe?: () => Promise<string>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    if (Date.now() > deadline) {
+      const shown = describe ? await describe().catch((e: Error) => e.message) : lastError;
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; the cluster showed:\n${shown}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** What an Application shows a person: sync, health, revision, conditions, last operation. */
+export async function describeApp(name: string): Promise<string> {
+  const app = await application(name);
+  return JSON.stringify(
+    {
+      sync: app.status?.sync,
+      health: app.status?.health,
+      conditions: app.status?.conditions,
+      operation: app.status?.operationState && {
+        phase: app.status.operationState.phase,
+        message: app.status.operationState.message,
+        revision: app.status.operationState.syncResult?.revision,
+      },
+    },
+    null,
+    2,
+  );
+}
+
+export async function waitSyncedHealthy(name: string, revision?: string, timeoutMs = 180_000): Promise<Obj> {
+  return waitFor(
+    `Application ${name} Synced and Healthy${revision ? ` at ${revision.slice(0, 12)}` : ''}`,
+    async () => {
+      const app = await application(name);
+      const ok =
+        app.status?.sync?.status === 'Synced' &&
+        app.status?.health?.status === 'Healthy' &&
+        (!revision || app.status?.sync?.revision === revision) &&
+        app.status?.operationState?.phase !== 'Running';
+      return ok ? app : undefined;
+    },
+    timeoutMs,
+    () => describeApp(name),
+  );
+}
+
+/** A clone of the remote Argo CD watches, to commit to and push as a person or CI does. */
+export class Checkout {
+  private constructor(readonly dir: string) {}
+
+  static async clone(): Promise<Checkout> {
+    const dir = await mkdtemp(join(tmpdir(), 'visits-checkout-'));
+    await run('git', ['clone', '--quiet', requireEnv().VISITS_GIT_REMOTE!, dir]);
+    await run('git', ['-C', dir, 'config', 'user.name', 'cluster test']);
+    await run('git', ['-C', dir, 'config', 'user.email', 'cluster-test@visits.invalid']);
+    return new Checkout(dir);
+  }
+
+  path(relative: string): string {
+    return join(this.dir, relative);
+  }
+
+  async git(...args: string[]): Promise<string> {
+    return (await run('git', ['-C', this.dir, ...args], { env: requireEnv() })).stdout;
+  }
+
+  async node(script: string, ...args: string[]): Promise<string> {
+    return (await run(process.execPath, [join(this.dir, script), ...args], { cwd: this.dir })).stdout;
+  }
+
+  /** Commits everything changed and pushes to main; returns the new commit. */
+  async commitAndPush(message: string): Promise<string> {
+    await this.git('commit', '--quiet', '-am', message);
+    await this.git('push', '--quiet', 'origin', 'HEAD:main');
+    return (await this.git('rev-parse', 'HEAD')).trim();
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** argocd-server's HTTP API, logged in as admin with the initial password, as the UI is. */
+export class ArgoApi {
+  private constructor(
+    private readonly base: string,
+    private readonly token: string,
+  ) {}
+
+  static async login(): Promise<ArgoApi> {
+    const base = `http://${requireEnv().ARGOCD_SERVER}`;
+    const secret = await get('secret', 'argocd-initial-admin-secret', 'argocd');
+    const password = Buffer.from(secret.data.password, 'base64').toString();
+    const response = await fetch(`${base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    if (!response.ok) throw new Error(`POST /api/v1/session: HTTP ${response.status} ${await response.text()}`);
+    const { token } = (await response.json()) as { token: string };
+    return new ArgoApi(base, token);
+  }
+
+  async call(method: string, path: string, body?: unknown): Promise<Obj> {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+    return text ? JSON.parse(text) : {};
+  }
+}

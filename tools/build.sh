@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Builds the upstream programs that the local cluster runs, each from its pinned module in
+# tools/<name>/ (go.mod + go.sum), into a cache outside the clone keyed by that module's files.
+# A key that is already built is reused, so only a changed pin rebuilds.
+#
+#   tools/build.sh            build (or reuse) everything; print the bin directory
+#   tools/build.sh NAME...    only these modules (kubernetes etcd kwok argocd kustomize helm)
+#
+# The bin directory holds one link per program name (kube-apiserver, kubectl, argocd-server, …):
+# Kubernetes and Argo CD are multi-call binaries that dispatch on the name they run under.
+# Progress goes to stderr, the bin directory alone to stdout.
+set -euo pipefail
+
+tools_dir=$(cd "$(dirname "$0")" && pwd)
+cache=${VISITS_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/visits-tools}
+modules=(kubernetes etcd kwok argocd kustomize helm)
+[ $# -gt 0 ] && modules=("$@")
+
+# Argo CD 3.6 and newer tools declare go 1.27; the Go module proxy serves that toolchain.
+go127=go1.27.3
+
+log() { printf 'tools: %s\n' "$*" >&2; }
+
+# module -> "package output-name [link names...]" lines; ldflags per module below.
+targets() {
+  case $1 in
+    kubernetes) echo ". kube kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl" ;;
+    etcd) echo "go.etcd.io/etcd/server/v3 etcd" ;;
+    kwok) echo "sigs.k8s.io/kwok/cmd/kwok kwok" ;;
+    argocd) echo "github.com/argoproj/argo-cd/v3/cmd argocd argocd-server argocd-repo-server argocd-application-controller" ;;
+    kustomize) echo "sigs.k8s.io/kustomize/kustomize/v5 kustomize" ;;
+    helm) echo "helm.sh/helm/v4/cmd/helm helm" ;;
+    *) echo "tools: unknown module '$1' (known: kubernetes etcd kwok argocd kustomize helm)" >&2; return 1 ;;
+  esac
+}
+
+mod_version() { (cd "$tools_dir/$1" && go list -m -f '{{.Version}}' "$2"); }
+
+ldflags() {
+  local flags="-s -w"
+  case $1 in
+    kubernetes)
+      local v; v=$(mod_version kubernetes k8s.io/kubernetes)
+      local minor=${v#v1.}; minor=${minor%%.*}
+      for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        flags+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+      done ;;
+    argocd)
+      local v; v=$(mod_version argocd github.com/argoproj/argo-cd/v3)
+      flags+=" -X github.com/argoproj/argo-cd/v3/common.version=${v#v} -X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean" ;;
+    kustomize)
+      local v; v=$(mod_version kustomize sigs.k8s.io/kustomize/kustomize/v5)
+      flags+=" -X sigs.k8s.io/kustomize/api/provenance.version=kustomize/$v" ;;
+    helm)
+      local v; v=$(mod_version helm helm.sh/helm/v4)
+      flags+=" -X helm.sh/helm/v4/internal/version.version=$v" ;;
+  esac
+  echo "$flags"
+}
+
+# The key covers everything that decides the binary: the pins, our own Go source, this script.
+key() { cat "$tools_dir/$1"/go.mod "$tools_dir/$1"/go.sum "$tools_dir/$1"/*.go "$0" 2>/dev/null | sha256sum | cut -c1-16; }
+
+build_one() {
+  local name=$1 k dir
+  k=$(key "$name")
+  dir="$cache/$name-$k"
+  if [ -f "$dir/.complete" ]; then
+    log "$name: cached ($dir)"
+    echo "$dir"
+    return
+  fi
+  mkdir -p "$cache"
+  rm -rf "$dir.partial"
+  mkdir -p "$dir.partial"
+  local line pkg out start
+  line=$(targets "$name")
+  read -r pkg out _ <<<"$line"
+  log "$name: building $pkg (log: $dir.log)"
+  start=$(date +%s)
+  local toolchain=local
+  grep -q '^go 1\.27' "$tools_dir/$name/go.mod" && toolchain=$go127
+  if ! (cd "$tools_dir/$name" &&
+    GOTOOLCHAIN=$toolchain CGO_ENABLED=0 GOFLAGS=-mod=readonly \
+      go build -trimpath -ldflags "$(ldflags "$name")" -o "$dir.partial/$out" "$pkg") >"$dir.log" 2>&1; then
+    log "$name: build FAILED; last lines of $dir.log:"
+    tail -n 30 "$dir.log" >&2
+    return 1
+  fi
+  echo "$(($(date +%s) - start))" >"$dir.partial/.build-seconds"
+  touch "$dir.partial/.complete"
+  rm -rf "$dir"
+  mv "$dir.partial" "$dir"
+  log "$name: built in $(cat "$dir/.build-seconds") s"
+  echo "$dir"
+}
+
+# One bin directory per combination of module keys, so two checkouts never share a stale link.
+combo=""
+declare -A built
+for m in "${modules[@]}"; do
+  targets "$m" >/dev/null
+  built[$m]=$(build_one "$m")
+  combo+="$m=${built[$m]##*-};"
+done
+bin="$cache/bin-$(echo "$combo" | sha256sum | cut -c1-16)"
+if [ ! -d "$bin" ]; then
+  mkdir -p "$bin.partial"
+  for m in "${modules[@]}"; do
+    read -r _ out names <<<"$(targets "$m")"
+    ln -sf "${built[$m]}/$out" "$bin.partial/$out"
+    for n in $names; do ln -sf "${built[$m]}/$out" "$bin.partial/$n"; done
+  done
+  rm -rf "$bin"
+  mv "$bin.partial" "$bin"
+fi
+echo "$bin"
