@@ -89,8 +89,9 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const webURL = (url) => url.replace(/\.git$/, '');
 
 function validate(args) {
-  if (args.repo && !/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(args.repo))
-    usage(`--repo must be an https://, ssh:// or git@ URL, got ${args.repo}`);
+  // Plain http:// only on loopback: the local cluster's git remote (docs/local-cluster.md).
+  if (args.repo && !/^(https:\/\/|ssh:\/\/|git@|http:\/\/(127(\.\d{1,3}){3}|localhost)(:\d+)?\/)[^\s]+$/.test(args.repo))
+    usage(`--repo must be an https://, ssh:// or git@ URL (http:// only on loopback), got ${args.repo}`);
   if (args.revision && !/^[A-Za-z0-9._/-]+$/.test(args.revision)) usage(`--revision must be a branch, tag or commit, got ${args.revision}`);
   if (args.image && !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/.test(args.image))
     usage(`--image must be REGISTRY/OWNER/NAME in lower case, got ${args.image}`);

@@ -5,6 +5,8 @@
 #
 #   tools/build.sh            build (or reuse) everything; print the bin directory
 #   tools/build.sh NAME...    only these modules (kubernetes etcd kwok argocd kustomize helm)
+#   tools/build.sh --dir NAME MODULE   where the module cache holds MODULE as tools/NAME pins it
+#                                      (manifests and stages are read from there, never built)
 #
 # The bin directory holds one link per program name (kube-apiserver, kubectl, argocd-server, …):
 # Kubernetes and Argo CD are multi-call binaries that dispatch on the name they run under.
@@ -14,10 +16,17 @@ set -euo pipefail
 tools_dir=$(cd "$(dirname "$0")" && pwd)
 cache=${VISITS_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/visits-tools}
 modules=(kubernetes etcd kwok argocd kustomize helm)
-[ $# -gt 0 ] && modules=("$@")
 
 # Argo CD 3.6 and newer tools declare go 1.27; the Go module proxy serves that toolchain.
-go127=go1.27.3
+toolchain() { if grep -q '^go 1\.27' "$tools_dir/$1/go.mod"; then echo go1.27.3; else echo local; fi; }
+
+if [ "${1:-}" = --dir ]; then
+  [ $# -eq 3 ] || { echo "usage: tools/build.sh --dir NAME MODULE" >&2; exit 2; }
+  cd "$tools_dir/$2"
+  GOTOOLCHAIN=$(toolchain "$2") GOFLAGS=-mod=readonly go mod download -json "$3" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
+  exit
+fi
+[ $# -gt 0 ] && modules=("$@")
 
 log() { printf 'tools: %s\n' "$*" >&2; }
 
@@ -34,7 +43,7 @@ targets() {
   esac
 }
 
-mod_version() { (cd "$tools_dir/$1" && go list -m -f '{{.Version}}' "$2"); }
+mod_version() { (cd "$tools_dir/$1" && GOTOOLCHAIN=$(toolchain "$1") go list -m -f '{{.Version}}' "$2"); }
 
 ldflags() {
   local flags="-s -w"
@@ -58,8 +67,18 @@ ldflags() {
   echo "$flags"
 }
 
-# The key covers everything that decides the binary: the pins, our own Go source, this script.
-key() { cat "$tools_dir/$1"/go.mod "$tools_dir/$1"/go.sum "$tools_dir/$1"/*.go "$0" 2>/dev/null | sha256sum | cut -c1-16; }
+# Static, reproducible paths, no symbol tables (-s -w in ldflags): smaller, faster to link.
+GO_BUILD_ENV=(CGO_ENABLED=0 GOFLAGS=-mod=readonly)
+GO_BUILD_FLAGS=(-trimpath)
+
+# The key covers everything that decides the binary: the pins, our own Go source, the package,
+# the flags and the toolchain.
+key() {
+  {
+    cat "$tools_dir/$1"/go.mod "$tools_dir/$1"/go.sum "$tools_dir/$1"/*.go 2>/dev/null
+    echo "${GO_BUILD_ENV[*]} ${GO_BUILD_FLAGS[*]} $(targets "$1") $(ldflags "$1") $(toolchain "$1") $(go version)"
+  } | sha256sum | cut -c1-16
+}
 
 build_one() {
   local name=$1 k dir
@@ -78,11 +97,8 @@ build_one() {
   read -r pkg out _ <<<"$line"
   log "$name: building $pkg (log: $dir.log)"
   start=$(date +%s)
-  local toolchain=local
-  grep -q '^go 1\.27' "$tools_dir/$name/go.mod" && toolchain=$go127
   if ! (cd "$tools_dir/$name" &&
-    GOTOOLCHAIN=$toolchain CGO_ENABLED=0 GOFLAGS=-mod=readonly \
-      go build -trimpath -ldflags "$(ldflags "$name")" -o "$dir.partial/$out" "$pkg") >"$dir.log" 2>&1; then
+    env "${GO_BUILD_ENV[@]}" GOTOOLCHAIN="$(toolchain "$name")" go build "${GO_BUILD_FLAGS[@]}" -ldflags "$(ldflags "$name")" -o "$dir.partial/$out" "$pkg") >"$dir.log" 2>&1; then
     log "$name: build FAILED; last lines of $dir.log:"
     tail -n 30 "$dir.log" >&2
     return 1

@@ -5,6 +5,9 @@
  */
 import { application, clusterUp, describeApp, get, kubectlResult, list, waitSyncedHealthy, type Obj } from './support/cluster';
 
+// Each test waits on real controllers; its own waits are bounded more tightly than this.
+jest.setTimeout(10 * 60_000);
+
 beforeAll(async () => {
   await clusterUp();
 }, 15 * 60_000);

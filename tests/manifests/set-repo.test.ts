@@ -95,6 +95,17 @@ test('refuses a malformed URL and changes nothing', async () => {
   const before = await allText(copy);
   const { code, stderr } = await run(['--root', copy, '--repo', 'not a url']);
   expect(code).toBe(2);
-  expect(stderr).toContain('--repo must be an https://, ssh:// or git@ URL, got not a url');
+  expect(stderr).toContain('--repo must be an https://, ssh:// or git@ URL (http:// only on loopback), got not a url');
   expect(await allText(copy)).toBe(before);
+});
+
+test('takes plain http:// on loopback only (the local cluster\'s remote)', async () => {
+  const before = await allText(copy);
+  const remote = await run(['--root', copy, '--repo', 'http://example.com/visits.git']);
+  expect(remote.code).toBe(2);
+  expect(remote.stderr).toContain('(http:// only on loopback), got http://example.com/visits.git');
+  expect(await allText(copy)).toBe(before);
+  const local = await run(['--root', copy, '--repo', 'http://127.0.0.1:18090/visits.git']);
+  expect(local.code).toBe(0);
+  expect(local.stdout).toContain('repo: http://127.0.0.1:18090/visits.git');
 });

@@ -3,11 +3,6 @@
 # settings from the Argo CD module's manifests/install.yaml, then repo-server,
 # application-controller and argocd-server from the one multi-call binary.
 
-argocd_module_dir() {
-  (cd "$ROOT/tools/argocd" && GOTOOLCHAIN=go1.27.3 go mod download -json github.com/argoproj/argo-cd/v3 |
-    sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-}
-
 # What every Argo CD component needs in its environment.
 argocd_env() {
   local identity=$1
@@ -67,7 +62,7 @@ redis_ping() { [ "$(REDISCLI_AUTH=$(cat "$PKI/redis-password") redis-cli -p "$RE
 # what this script runs as processes instead.
 argocd_manifests_up() {
   local dir
-  dir=$(argocd_module_dir)
+  dir=$(module_dir argocd github.com/argoproj/argo-cd/v3)
   kubectl_admin create namespace argocd --dry-run=client -o yaml | kubectl_admin apply -f - >/dev/null
   node "$ROOT/scripts/cluster-local/argocd-install.mjs" "$dir/manifests/install.yaml" |
     kubectl_admin apply --server-side --force-conflicts -n argocd -f - >/dev/null

@@ -45,7 +45,20 @@ app_status() {
 
 app_synced_healthy() { [ "$(app_status "$1")" = Synced/Healthy ]; }
 
+# kube-prometheus-stack would install the monitoring CRDs, but its chart cannot be fetched
+# here. The same CRDs come from the prometheus-operator module, so the visits ServiceMonitor and
+# PrometheusRule have their kinds. tests/cluster/08-sync-order.test.ts shows a cluster without them.
+monitoring_crds_up() {
+  local dir
+  dir=$(module_dir prometheus-operator github.com/prometheus-operator/prometheus-operator)
+  kubectl_admin apply --server-side --force-conflicts -f "$dir/example/prometheus-operator-crd" >/dev/null
+  kubectl_admin wait --for condition=Established --timeout 60s \
+    crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com >/dev/null
+  say "monitoring CRDs applied from $dir/example/prometheus-operator-crd"
+}
+
 bootstrap_up() {
+  monitoring_crds_up
   bootstrap_push
   bootstrap_apply
   local deadline=$((SECONDS + WAIT_SECONDS * 2))

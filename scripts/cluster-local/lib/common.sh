@@ -43,6 +43,9 @@ die() {
   exit 1
 }
 
+# module_dir NAME MODULE: the pinned upstream module's files (manifests, stages), never built.
+module_dir() { "$ROOT/tools/build.sh" --dir "$1" "$2"; }
+
 kubectl_admin() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
 # Start time of a process, in clock ticks since boot: with the PID it names one process for

@@ -82,6 +82,11 @@ options:
   cidr: $POD_CIDR
   nodeIP: 127.0.0.1
   nodeLeaseDurationSeconds: 40
+  # kwok fills these in for its own flags but not for a configuration file.
+  nodeLeaseParallelism: 4
+  nodePlayStageParallelism: 4
+  podPlayStageParallelism: 4
+  podsOnNodeSyncParallelism: 1
   serverAddress: 127.0.0.1:$KWOK_PORT
 EOF
   local stage
@@ -92,11 +97,9 @@ EOF
   done
 }
 
-kwok_dir() { (cd "$ROOT/tools/kwok" && go mod download -json sigs.k8s.io/kwok | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'); }
-
 nodes_up() {
   local kwok
-  kwok=$(kwok_dir)
+  kwok=$(module_dir kwok sigs.k8s.io/kwok)
   kubectl_admin apply -f "$ROOT/scripts/cluster-local/manifests/cluster.yaml" -f "$kwok/kustomize/rbac/role.yaml" >/dev/null
   local node
   for node in "${NODES[@]}"; do

@@ -1,0 +1,77 @@
+/**
+ * What automated sync with selfHeal and prune does to a stateful app, on the real Argo CD:
+ * a hand edit is reverted, an object removed from git is deleted, and a PersistentVolumeClaim
+ * never is, not even one whose replica was scaled away through git.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { Checkout, clusterUp, get, kubectl, kubectlResult, list, waitFor, waitSyncedHealthy } from './support/cluster';
+
+const OVERLAY = 'apps/visits/envs/dev/kustomization.yaml';
+const PROBE = 'prune-probe'; // a ConfigMap that exists in git only between two commits
+
+let checkout: Checkout;
+
+// Each test waits on real controllers; its own waits are bounded more tightly than this.
+jest.setTimeout(10 * 60_000);
+
+beforeAll(async () => {
+  await clusterUp();
+  await waitSyncedHealthy('visits');
+  checkout = await Checkout.clone();
+}, 15 * 60_000);
+
+afterAll(async () => {
+  await checkout?.remove();
+});
+
+async function readyReplicas(count: number): Promise<true | undefined> {
+  const sts = await get('statefulset', 'visits');
+  return sts.spec.replicas === count && sts.status.readyReplicas === count && sts.status.replicas === count ? true : undefined;
+}
+
+/** Edits the dev overlay as a person would: replicas, and one extra ConfigMap or none. */
+async function editOverlay(replicas: number | undefined, withProbe: boolean): Promise<void> {
+  const doc = parseDocument(await readFile(checkout.path(OVERLAY), 'utf8'));
+  if (replicas === undefined) doc.delete('replicas');
+  else doc.set('replicas', [{ name: 'visits', count: replicas }]);
+  if (withProbe) doc.set('configMapGenerator', [{ name: PROBE, literals: ['purpose=prune test'], options: { disableNameSuffixHash: true } }]);
+  else doc.delete('configMapGenerator');
+  await writeFile(checkout.path(OVERLAY), doc.toString());
+}
+
+test('selfHeal reverts kubectl scale sts visits --replicas=1', async () => {
+  await kubectl(['-n', 'visits', 'scale', 'sts', 'visits', '--replicas=1']);
+  expect((await get('statefulset', 'visits')).spec.replicas).toBe(1);
+  await waitFor('Argo CD to put 3 replicas back', () => readyReplicas(3), 120_000, async () =>
+    JSON.stringify((await get('statefulset', 'visits')).spec.replicas),
+  );
+  await waitSyncedHealthy('visits');
+});
+
+test('3 -> 4 through git adds replica visits-3 with its own claim', async () => {
+  await editOverlay(4, true);
+  const commit = await checkout.commitAndPush('dev: 4 replicas, and a ConfigMap to prune later');
+  await waitSyncedHealthy('visits', commit);
+  await waitFor('4 ready replicas', () => readyReplicas(4), 120_000);
+  const pvc = await get('pvc', 'data-visits-3');
+  expect(pvc.status.phase).toBe('Bound');
+  expect((await get('configmap', PROBE)).data).toEqual({ purpose: 'prune test' });
+});
+
+test('4 -> 3 through git: prune deletes the ConfigMap, never the claim data-visits-3', async () => {
+  const claimsBefore = (await list('pvc', 'visits')).map((p) => `${p.metadata.name} ${p.metadata.uid}`).sort();
+  await editOverlay(undefined, false);
+  const commit = await checkout.commitAndPush('dev: back to 3 replicas, ConfigMap removed');
+  await waitSyncedHealthy('visits', commit);
+  await waitFor('3 ready replicas', () => readyReplicas(3), 120_000);
+  await waitFor(
+    `ConfigMap ${PROBE} pruned`,
+    async () => ((await kubectlResult(['-n', 'visits', 'get', 'configmap', PROBE])).code !== 0 ? true : undefined),
+    60_000,
+  );
+  const claimsAfter = (await list('pvc', 'visits')).map((p) => `${p.metadata.name} ${p.metadata.uid}`).sort();
+  expect(claimsAfter).toEqual(claimsBefore);
+  expect(claimsAfter.map((c) => c.split(' ')[0])).toContain('data-visits-3');
+  expect((await get('pvc', 'data-visits-3')).status.phase).toBe('Bound');
+});

@@ -1,0 +1,161 @@
+/**
+ * The traps of a stateful app under Argo CD, sprung on the real API server and the real Argo CD:
+ * a volumeClaimTemplates change is forbidden, and the runbook's procedure gets it through; the
+ * visits AppProject refuses cluster-scoped RBAC committed into apps/.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import {
+  application,
+  Checkout,
+  clusterUp,
+  describeApp,
+  get,
+  kubectl,
+  kubectlResult,
+  list,
+  waitFor,
+  waitSyncedHealthy,
+  type Obj,
+} from './support/cluster';
+
+const OVERLAY = 'apps/visits/envs/dev/kustomization.yaml';
+
+let checkout: Checkout;
+
+// Each test waits on real controllers; its own waits are bounded more tightly than this.
+jest.setTimeout(10 * 60_000);
+
+beforeAll(async () => {
+  await clusterUp();
+  await waitSyncedHealthy('visits');
+  checkout = await Checkout.clone();
+}, 15 * 60_000);
+
+afterAll(async () => {
+  await checkout?.remove();
+});
+
+/** Sets the data claim template's size in the dev overlay, with a patch as a person writes it. */
+async function setTemplateStorage(size: string | undefined): Promise<void> {
+  const doc = parseDocument(await readFile(checkout.path(OVERLAY), 'utf8'));
+  const patches = (doc.get('patches') as { items: Obj[] }).items;
+  const index = patches.findIndex((p) => String(p.get('patch')).includes('resources/requests/storage'));
+  if (index >= 0) doc.deleteIn(['patches', index]);
+  if (size) {
+    doc.addIn(['patches'], {
+      target: { kind: 'StatefulSet', name: 'visits' },
+      patch: `- op: replace\n  path: /spec/volumeClaimTemplates/0/spec/resources/requests/storage\n  value: ${size}\n`,
+    });
+  }
+  await writeFile(checkout.path(OVERLAY), doc.toString());
+}
+
+/** The failure message of the last sync of `commit`, once that sync has finished. */
+async function failedSyncOf(commit: string): Promise<string> {
+  return waitFor(
+    `the sync of ${commit.slice(0, 12)} to fail`,
+    async () => {
+      const op = (await application('visits')).status?.operationState;
+      const ofCommit = op?.operation?.sync?.revision === commit || op?.syncResult?.revision === commit;
+      return ofCommit && ['Failed', 'Error'].includes(op.phase) ? String(op.message) : undefined;
+    },
+    120_000,
+    () => describeApp('visits'),
+  );
+}
+
+describe('a larger volume for the replicas', () => {
+  test('the API server forbids changing volumeClaimTemplates, and says which fields it allows', async () => {
+    const result = await kubectlResult([
+      '-n',
+      'visits',
+      'patch',
+      'statefulset',
+      'visits',
+      '--type=json',
+      '-p',
+      '[{"op":"replace","path":"/spec/volumeClaimTemplates/0/spec/resources/requests/storage","value":"256Mi"}]',
+    ]);
+    console.log(`kubectl patch of the claim template answered: ${result.stderr.trim()}`);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/Forbidden: updates to statefulset spec for fields other than/);
+  });
+
+  test("the runbook's procedure: push the new size, orphan-delete the StatefulSet, Argo CD recreates it", async () => {
+    const podsBefore = Object.fromEntries((await list('pods', 'visits', 'app.kubernetes.io/name=visits')).map((p) => [p.metadata.name, p.metadata.uid]));
+    const claimsBefore = (await list('pvc', 'visits')).map((p) => `${p.metadata.name} ${p.metadata.uid}`).sort();
+
+    // 1. Expand each claim where the class allows it. Here it does not (hostPath cannot grow):
+    //    the API server refuses, and nothing changes.
+    const expand = await kubectlResult(['-n', 'visits', 'patch', 'pvc', 'data-visits-0', '-p', '{"spec":{"resources":{"requests":{"storage":"256Mi"}}}}']);
+    expect(expand.code).not.toBe(0);
+    expect(expand.stderr).toMatch(/only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize/);
+
+    // 2. Commit the new template size. Argo CD's sync of it fails as the API server forbids it.
+    await setTemplateStorage('256Mi');
+    const commit = await checkout.commitAndPush('dev: 256Mi claims for new replicas');
+    const message = await failedSyncOf(commit);
+    expect(message).toMatch(/updates to statefulset spec for fields other than/);
+
+    // 3. Delete the StatefulSet but not its pods; Argo CD (selfHeal) creates it again from git.
+    await kubectl(['-n', 'visits', 'delete', 'statefulset', 'visits', '--cascade=orphan', '--wait=true']);
+    await waitSyncedHealthy('visits', commit);
+    const sts = await get('statefulset', 'visits');
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('256Mi');
+    await waitFor('3 ready replicas', async () => ((await get('statefulset', 'visits')).status.readyReplicas === 3 ? true : undefined), 120_000);
+
+    // The pods were adopted, not replaced, and every claim is the one it was.
+    const podsAfter = Object.fromEntries((await list('pods', 'visits', 'app.kubernetes.io/name=visits')).map((p) => [p.metadata.name, p.metadata.uid]));
+    expect(podsAfter).toEqual(podsBefore);
+    expect((await list('pvc', 'visits')).map((p) => `${p.metadata.name} ${p.metadata.uid}`).sort()).toEqual(claimsBefore);
+
+    // Back to the template in main, the same way, so later tests see the cluster as it was.
+    await setTemplateStorage(undefined);
+    const back = await checkout.commitAndPush('dev: claims back to the base size');
+    await failedSyncOf(back);
+    await kubectl(['-n', 'visits', 'delete', 'statefulset', 'visits', '--cascade=orphan', '--wait=true']);
+    await waitSyncedHealthy('visits', back);
+    expect((await get('statefulset', 'visits')).spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('128Mi');
+  });
+});
+
+test('the visits AppProject refuses a ClusterRoleBinding committed into apps/', async () => {
+  await writeFile(
+    checkout.path('apps/visits/envs/dev/clusterrolebinding.yaml'),
+    [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRoleBinding',
+      'metadata:',
+      '  name: visits-escalation',
+      'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }',
+      'subjects: [{ kind: ServiceAccount, name: visits, namespace: visits }]',
+      '',
+    ].join('\n'),
+  );
+  const doc = parseDocument(await readFile(checkout.path(OVERLAY), 'utf8'));
+  doc.addIn(['resources'], 'clusterrolebinding.yaml');
+  await writeFile(checkout.path(OVERLAY), doc.toString());
+  await checkout.git('add', '-A');
+  const commit = await checkout.commitAndPush('dev: a ClusterRoleBinding that must never be applied');
+
+  const shown = await waitFor(
+    `Argo CD to refuse the ClusterRoleBinding of ${commit.slice(0, 12)}`,
+    async () => {
+      const text = await describeApp('visits');
+      return /ClusterRoleBinding.*not permitted in project|not permitted in project.*ClusterRoleBinding/s.test(text) ? text : undefined;
+    },
+    120_000,
+    () => describeApp('visits'),
+  );
+  console.log(`Argo CD on the ClusterRoleBinding: ${shown}`);
+  expect((await kubectlResult(['get', 'clusterrolebinding', 'visits-escalation'])).stderr).toMatch(/NotFound/);
+
+  await checkout.git('rm', '--quiet', 'apps/visits/envs/dev/clusterrolebinding.yaml');
+  const cleaned = parseDocument(await readFile(checkout.path(OVERLAY), 'utf8'));
+  const resources = (cleaned.get('resources') as { items: Obj[] }).items;
+  cleaned.deleteIn(['resources', resources.findIndex((r) => String(r.value ?? r) === 'clusterrolebinding.yaml')]);
+  await writeFile(checkout.path(OVERLAY), cleaned.toString());
+  const reverted = await checkout.commitAndPush('dev: remove the ClusterRoleBinding');
+  await waitSyncedHealthy('visits', reverted);
+});

@@ -1,0 +1,66 @@
+/**
+ * Sync order on a fresh cluster, observed rather than hoped for: the visits Application while
+ * the monitoring CRDs (ServiceMonitor, PrometheusRule) do not exist, and after they appear. On a
+ * real cluster kube-prometheus-stack brings them; its chart cannot be fetched here, so the
+ * local cluster applies the same CRDs from the prometheus-operator module, and this test takes
+ * them away and gives them back. docs/deploy.md describes what this test shows.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { application, clusterUp, describeApp, get, kubectl, kubectlResult, ROOT, waitFor, waitSyncedHealthy } from './support/cluster';
+
+const CRDS = ['servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com'];
+
+/** The CRDs as the local cluster applies them: from the pinned prometheus-operator module. */
+async function applyCrds(): Promise<void> {
+  const { stdout } = await promisify(execFile)('bash', [`${ROOT}/tools/build.sh`, '--dir', 'prometheus-operator', 'github.com/prometheus-operator/prometheus-operator']);
+  await kubectl(['apply', '--server-side', '--force-conflicts', '-f', `${stdout.trim()}/example/prometheus-operator-crd`]);
+  await kubectl(['wait', '--for', 'condition=Established', '--timeout=60s', ...CRDS.map((c) => `crd/${c}`)]);
+}
+
+// Each test waits on real controllers; its own waits are bounded more tightly than this.
+jest.setTimeout(10 * 60_000);
+
+beforeAll(async () => {
+  await clusterUp();
+  await waitSyncedHealthy('visits');
+}, 15 * 60_000);
+
+afterAll(async () => {
+  // Whatever happened above, leave the CRDs in place for anyone using the cluster after us.
+  await applyCrds();
+});
+
+test('without the monitoring CRDs the app is not Synced, its workload keeps running, and the missing kinds are named', async () => {
+  await kubectl(['delete', 'crd', ...CRDS, '--wait=true']);
+  const shown = await waitFor(
+    'Argo CD to notice the missing kinds',
+    async () => {
+      const app = await application('visits');
+      return app.status?.sync?.status !== 'Synced' ? await describeApp('visits') : undefined;
+    },
+    120_000,
+    () => describeApp('visits'),
+  );
+  console.log(`visits without the monitoring CRDs:\n${shown}`);
+  expect(shown).toMatch(/ServiceMonitor|PrometheusRule|monitoring\.coreos\.com/);
+  const sts = await get('statefulset', 'visits');
+  expect(sts.status.readyReplicas).toBe(3);
+});
+
+test('once the CRDs exist, the next sync applies ServiceMonitor and PrometheusRule and the app is Synced and Healthy', async () => {
+  const appeared = Date.now();
+  await applyCrds();
+  await waitFor(
+    'the ServiceMonitor and PrometheusRule to be applied again',
+    async () => {
+      const sm = await kubectlResult(['-n', 'visits', 'get', 'servicemonitor', 'visits']);
+      const pr = await kubectlResult(['-n', 'visits', 'get', 'prometheusrule', '-o', 'name']);
+      return sm.code === 0 && pr.stdout.trim() ? true : undefined;
+    },
+    300_000,
+    () => describeApp('visits'),
+  );
+  await waitSyncedHealthy('visits', undefined, 300_000);
+  console.log(`visits Synced and Healthy ${((Date.now() - appeared) / 1000).toFixed(1)} s after the CRDs appeared`);
+});

@@ -1,0 +1,17 @@
+/**
+ * Runs the local-cluster tests last, in file-name order: they share one cluster and build on
+ * each other's state (bootstrap first), and while they run nothing else competes for the CPU.
+ */
+const Sequencer = require('@jest/test-sequencer').default;
+
+const isCluster = (test) => /[\\/]tests[\\/]cluster[\\/]/.test(test.path);
+
+class ClusterLastSequencer extends Sequencer {
+  sort(tests) {
+    const others = super.sort(tests.filter((t) => !isCluster(t)));
+    const cluster = tests.filter(isCluster).sort((a, b) => a.path.localeCompare(b.path));
+    return [...others, ...cluster];
+  }
+}
+
+module.exports = ClusterLastSequencer;
