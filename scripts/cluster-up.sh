@@ -13,9 +13,9 @@ cd "$(dirname "$0")/.."
 
 CLUSTER_NAME="${CLUSTER_NAME:-visits}"
 CONTEXT="kind-${CLUSTER_NAME}"
-ARGOCD_VERSION="${ARGOCD_VERSION:-v3.1.9}"
+ARGOCD_VERSION="${ARGOCD_VERSION:-v3.6.1}"
 # ServiceMonitor and PrometheusRule CRDs: the dev overlay includes the monitoring component.
-PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.80.0}"
+PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.94.0}"
 SYNC_TIMEOUT="${SYNC_TIMEOUT:-600}"
 REPO_URL="${REPO_URL:-$(git remote get-url origin)}"
 # Argo CD fetches over HTTPS: git@github.com:owner/repo.git -> https://github.com/owner/repo.git

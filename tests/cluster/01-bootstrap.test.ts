@@ -16,7 +16,7 @@ test('the root Application syncs itself, both AppProjects and the visits Applica
   const root = await waitSyncedHealthy('root');
   const managed = (root.status.resources as Obj[]).map((r) => `${r.kind}/${r.name}`).sort();
   expect(managed).toEqual(
-    expect.arrayContaining(['AppProject/bootstrap', 'AppProject/visits', 'Application/root', 'Application/visits']),
+    expect.arrayContaining(['AppProject/bootstrap', 'AppProject/monitoring', 'AppProject/visits', 'Application/kube-prometheus-stack', 'Application/root', 'Application/visits']),
   );
   for (const r of root.status.resources as Obj[]) {
     expect(`${r.kind}/${r.name} ${r.status}`).toBe(`${r.kind}/${r.name} Synced`);

@@ -22,8 +22,8 @@ argocd_env() {
   echo "http_proxy=http://127.0.0.1:9"
   echo "NO_PROXY=127.0.0.1,localhost"
   echo "no_proxy=127.0.0.1,localhost"
-  # The repo-server runs kustomize, helm and git by name.
-  echo "PATH=$BIN:$PATH"
+  # The repo-server runs kustomize, helm, git and Argo CD's git wrappers by name.
+  echo "PATH=$STATE/argocd/bin:$BIN:$PATH"
   echo "HOME=$STATE/argocd/home"
 }
 
@@ -66,13 +66,15 @@ argocd_manifests_up() {
   kubectl_admin create namespace argocd --dry-run=client -o yaml | kubectl_admin apply -f - >/dev/null
   node "$ROOT/scripts/cluster-local/argocd-install.mjs" "$dir/manifests/install.yaml" |
     kubectl_admin apply --server-side --force-conflicts -n argocd -f - >/dev/null
-  kubectl_admin wait --for condition=Established --timeout 60s \
-    crd/applications.argoproj.io crd/appprojects.argoproj.io >/dev/null
+  wait_for kube-apiserver "Argo CD's CRDs established" crds_established applications.argoproj.io appprojects.argoproj.io
   say "argocd: CRDs, RBAC and settings applied from $dir/manifests/install.yaml"
+  # The scripts Argo CD's image copies beside the binary (its Dockerfile): the repo-server runs
+  # git-verify-wrapper.sh on every revision it renders, GPG verification on or not.
+  install -m 0755 "$dir/hack/git-verify-wrapper.sh" "$dir/hack/gpg-wrapper.sh" "$STATE/argocd/bin/"
 }
 
 argocd_up() {
-  mkdir -p "$STATE/argocd/tls" "$STATE/argocd/ssh" "$STATE/argocd/gnupg" "$STATE/argocd/home"
+  mkdir -p "$STATE/argocd/bin" "$STATE/argocd/tls" "$STATE/argocd/ssh" "$STATE/argocd/gnupg" "$STATE/argocd/home"
   redis_up
   argocd_manifests_up
   start_argocd argocd-repo-server argocd-repo-server \

@@ -52,8 +52,8 @@ monitoring_crds_up() {
   local dir
   dir=$(module_dir prometheus-operator github.com/prometheus-operator/prometheus-operator)
   kubectl_admin apply --server-side --force-conflicts -f "$dir/example/prometheus-operator-crd" >/dev/null
-  kubectl_admin wait --for condition=Established --timeout 60s \
-    crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com >/dev/null
+  wait_for kube-apiserver "monitoring CRDs established" \
+    crds_established servicemonitors.monitoring.coreos.com prometheusrules.monitoring.coreos.com
   say "monitoring CRDs applied from $dir/example/prometheus-operator-crd"
 }
 

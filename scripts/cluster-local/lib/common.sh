@@ -122,5 +122,14 @@ stop() {
   rm -f "$file"
 }
 
+# crds_established CRD...: true once every named CRD is Established. (`kubectl wait` fails at
+# once, instead of waiting, on a CRD created a moment ago that has no conditions yet.)
+crds_established() {
+  local crd
+  for crd in "$@"; do
+    [ "$(kubectl_admin get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null)" = True ] || return 1
+  done
+}
+
 # curl against the API server (or another TLS listener of ours) as the cluster admin.
 curl_admin() { curl -fsS --max-time 5 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$@"; }

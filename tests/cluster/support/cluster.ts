@@ -136,6 +136,10 @@ export async function describeApp(name: string): Promise<string> {
       sync: app.status?.sync,
       health: app.status?.health,
       conditions: app.status?.conditions,
+      // Every resource that is not Synced and Healthy, as the UI lists it.
+      resources: (app.status?.resources ?? [])
+        .filter((r: Obj) => r.status !== 'Synced' || (r.health && r.health.status !== 'Healthy'))
+        .map((r: Obj) => `${r.kind}/${r.name} ${r.status}${r.health ? ` ${r.health.status}${r.health.message ? `: ${r.health.message}` : ''}` : ''}`),
       operation: app.status?.operationState && {
         phase: app.status.operationState.phase,
         message: app.status.operationState.message,
@@ -184,8 +188,9 @@ export class Checkout {
     return (await run('git', ['-C', this.dir, ...args], { env: requireEnv() })).stdout;
   }
 
+  /** Runs one of this repository's scripts in the checkout, as a workflow step would. */
   async node(script: string, ...args: string[]): Promise<string> {
-    return (await run(process.execPath, [join(this.dir, script), ...args], { cwd: this.dir })).stdout;
+    return (await run(process.execPath, [join(ROOT, script), ...args], { cwd: this.dir })).stdout;
   }
 
   /** Commits everything changed and pushes to main; returns the new commit. */

@@ -15,7 +15,10 @@ const CRDS = ['servicemonitors.monitoring.coreos.com', 'prometheusrules.monitori
 async function applyCrds(): Promise<void> {
   const { stdout } = await promisify(execFile)('bash', [`${ROOT}/tools/build.sh`, '--dir', 'prometheus-operator', 'github.com/prometheus-operator/prometheus-operator']);
   await kubectl(['apply', '--server-side', '--force-conflicts', '-f', `${stdout.trim()}/example/prometheus-operator-crd`]);
-  await kubectl(['wait', '--for', 'condition=Established', '--timeout=60s', ...CRDS.map((c) => `crd/${c}`)]);
+  await waitFor('the CRDs to be Established', async () => {
+    const conditions = await Promise.all(CRDS.map(async (c) => (await get('crd', c, '')).status?.conditions ?? []));
+    return conditions.every((cs) => cs.some((x: { type: string; status: string }) => x.type === 'Established' && x.status === 'True')) ? true : undefined;
+  }, 60_000);
 }
 
 // Each test waits on real controllers; its own waits are bounded more tightly than this.
@@ -34,18 +37,19 @@ afterAll(async () => {
 test('without the monitoring CRDs the app is not Synced, its workload keeps running, and the missing kinds are named', async () => {
   await kubectl(['delete', 'crd', ...CRDS, '--wait=true']);
   const shown = await waitFor(
-    'Argo CD to notice the missing kinds',
+    'Argo CD to show the ServiceMonitor and PrometheusRule it cannot apply',
     async () => {
       const app = await application('visits');
-      return app.status?.sync?.status !== 'Synced' ? await describeApp('visits') : undefined;
+      const text = await describeApp('visits');
+      return app.status?.sync?.status !== 'Synced' && /ServiceMonitor/.test(text) && /PrometheusRule/.test(text) ? text : undefined;
     },
     120_000,
     () => describeApp('visits'),
   );
   console.log(`visits without the monitoring CRDs:\n${shown}`);
-  expect(shown).toMatch(/ServiceMonitor|PrometheusRule|monitoring\.coreos\.com/);
   const sts = await get('statefulset', 'visits');
   expect(sts.status.readyReplicas).toBe(3);
+  expect((await application('visits')).status.health.status).toBe('Healthy');
 });
 
 test('once the CRDs exist, the next sync applies ServiceMonitor and PrometheusRule and the app is Synced and Healthy', async () => {
