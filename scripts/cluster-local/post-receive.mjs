@@ -15,7 +15,9 @@ const ZERO = /^0+$/;
 function changedFiles(before, after) {
   const files = { added: [], modified: [], removed: [] };
   const lines = ZERO.test(before)
-    ? execFileSync('git', ['ls-tree', '-r', '--name-only', after], { encoding: 'utf8' }).split('\n').map((f) => `A\t${f}`)
+    ? execFileSync('git', ['ls-tree', '-r', '--name-only', after], { encoding: 'utf8' })
+        .split('\n')
+        .map((f) => `A\t${f}`)
     : execFileSync('git', ['diff', '--name-status', '--no-renames', before, after], { encoding: 'utf8' }).split('\n');
   for (const line of lines) {
     const [status, path] = line.split('\t');

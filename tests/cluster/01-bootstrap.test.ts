@@ -16,7 +16,14 @@ test('the root Application syncs itself, both AppProjects and the visits Applica
   const root = await waitSyncedHealthy('root');
   const managed = (root.status.resources as Obj[]).map((r) => `${r.kind}/${r.name}`).sort();
   expect(managed).toEqual(
-    expect.arrayContaining(['AppProject/bootstrap', 'AppProject/monitoring', 'AppProject/visits', 'Application/kube-prometheus-stack', 'Application/root', 'Application/visits']),
+    expect.arrayContaining([
+      'AppProject/bootstrap',
+      'AppProject/monitoring',
+      'AppProject/visits',
+      'Application/kube-prometheus-stack',
+      'Application/root',
+      'Application/visits',
+    ]),
   );
   for (const r of root.status.resources as Obj[]) {
     expect(`${r.kind}/${r.name} ${r.status}`).toBe(`${r.kind}/${r.name} Synced`);
@@ -88,7 +95,13 @@ test('the nodes: three zoned workers and a tainted control-plane node, all Ready
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
   expect(summary).toEqual([
-    { name: 'control-plane', zone: 'zone-a', hostname: 'control-plane', ready: 'True', taints: ['node-role.kubernetes.io/control-plane:NoSchedule'] },
+    {
+      name: 'control-plane',
+      zone: 'zone-a',
+      hostname: 'control-plane',
+      ready: 'True',
+      taints: ['node-role.kubernetes.io/control-plane:NoSchedule'],
+    },
     { name: 'worker-a', zone: 'zone-a', hostname: 'worker-a', ready: 'True', taints: [] },
     { name: 'worker-b', zone: 'zone-b', hostname: 'worker-b', ready: 'True', taints: [] },
     { name: 'worker-c', zone: 'zone-c', hostname: 'worker-c', ready: 'True', taints: [] },
@@ -103,9 +116,7 @@ describe('the visits namespace enforces the restricted Pod Security profile', ()
   });
 
   test('the real admission rejects a pod that breaks the profile, and names why', async () => {
-    const result = await kubectlResult(
-      ['-n', 'visits', 'run', 'not-restricted', '--image=busybox', '--restart=Never', '--privileged'],
-    );
+    const result = await kubectlResult(['-n', 'visits', 'run', 'not-restricted', '--image=busybox', '--restart=Never', '--privileged']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
     expect(result.stderr).toMatch(/privileged/);

@@ -13,12 +13,23 @@ const CRDS = ['servicemonitors.monitoring.coreos.com', 'prometheusrules.monitori
 
 /** The CRDs as the local cluster applies them: from the pinned prometheus-operator module. */
 async function applyCrds(): Promise<void> {
-  const { stdout } = await promisify(execFile)('bash', [`${ROOT}/tools/build.sh`, '--dir', 'prometheus-operator', 'github.com/prometheus-operator/prometheus-operator']);
+  const { stdout } = await promisify(execFile)('bash', [
+    `${ROOT}/tools/build.sh`,
+    '--dir',
+    'prometheus-operator',
+    'github.com/prometheus-operator/prometheus-operator',
+  ]);
   await kubectl(['apply', '--server-side', '--force-conflicts', '-f', `${stdout.trim()}/example/prometheus-operator-crd`]);
-  await waitFor('the CRDs to be Established', async () => {
-    const conditions = await Promise.all(CRDS.map(async (c) => (await get('crd', c, '')).status?.conditions ?? []));
-    return conditions.every((cs) => cs.some((x: { type: string; status: string }) => x.type === 'Established' && x.status === 'True')) ? true : undefined;
-  }, 60_000);
+  await waitFor(
+    'the CRDs to be Established',
+    async () => {
+      const conditions = await Promise.all(CRDS.map(async (c) => (await get('crd', c, '')).status?.conditions ?? []));
+      return conditions.every((cs) => cs.some((x: { type: string; status: string }) => x.type === 'Established' && x.status === 'True'))
+        ? true
+        : undefined;
+    },
+    60_000,
+  );
 }
 
 // Each test waits on real controllers; its own waits are bounded more tightly than this.

@@ -68,7 +68,9 @@ test('a pushed digest bump syncs within seconds and rolls every replica, volumes
   await waitSyncedHealthy('visits', commit);
 
   // The figures the docs quote; printed so every run shows them.
-  console.log(`git push -> sync started: ${(syncStartedMs / 1000).toFixed(1)} s; -> all replicas updated: ${(rolledMs / 1000).toFixed(1)} s`);
+  console.log(
+    `git push -> sync started: ${(syncStartedMs / 1000).toFixed(1)} s; -> all replicas updated: ${(rolledMs / 1000).toFixed(1)} s`,
+  );
 
   expect(rolled.map((p: Obj) => p.metadata.name).sort()).toEqual(['visits-0', 'visits-1', 'visits-2']);
   expect(await pvcUids()).toEqual(before);

@@ -35,7 +35,8 @@ async function editOverlay(replicas: number | undefined, withProbe: boolean): Pr
   const doc = parseDocument(await readFile(checkout.path(OVERLAY), 'utf8'));
   if (replicas === undefined) doc.delete('replicas');
   else doc.set('replicas', [{ name: 'visits', count: replicas }]);
-  if (withProbe) doc.set('configMapGenerator', [{ name: PROBE, literals: ['purpose=prune test'], options: { disableNameSuffixHash: true } }]);
+  if (withProbe)
+    doc.set('configMapGenerator', [{ name: PROBE, literals: ['purpose=prune test'], options: { disableNameSuffixHash: true } }]);
   else doc.delete('configMapGenerator');
   await writeFile(checkout.path(OVERLAY), doc.toString());
 }
@@ -43,8 +44,11 @@ async function editOverlay(replicas: number | undefined, withProbe: boolean): Pr
 test('selfHeal reverts kubectl scale sts visits --replicas=1', async () => {
   await kubectl(['-n', 'visits', 'scale', 'sts', 'visits', '--replicas=1']);
   expect((await get('statefulset', 'visits')).spec.replicas).toBe(1);
-  await waitFor('Argo CD to put 3 replicas back', () => readyReplicas(3), 120_000, async () =>
-    JSON.stringify((await get('statefulset', 'visits')).spec.replicas),
+  await waitFor(
+    'Argo CD to put 3 replicas back',
+    () => readyReplicas(3),
+    120_000,
+    async () => JSON.stringify((await get('statefulset', 'visits')).spec.replicas),
   );
   await waitSyncedHealthy('visits');
 });

@@ -98,14 +98,26 @@ describe('a larger volume for the replicas', () => {
   });
 
   test("the runbook's procedure: push the new size, orphan-delete the StatefulSet, Argo CD recreates it", async () => {
-    const podsBefore = Object.fromEntries((await list('pods', 'visits', 'app.kubernetes.io/name=visits')).map((p) => [p.metadata.name, p.metadata.uid]));
+    const podsBefore = Object.fromEntries(
+      (await list('pods', 'visits', 'app.kubernetes.io/name=visits')).map((p) => [p.metadata.name, p.metadata.uid]),
+    );
     const claimsBefore = (await list('pvc', 'visits')).map((p) => `${p.metadata.name} ${p.metadata.uid}`).sort();
 
     // 1. Expand each claim where the class allows it. Here it does not (hostPath cannot grow):
     //    the API server refuses, and nothing changes.
-    const expand = await kubectlResult(['-n', 'visits', 'patch', 'pvc', 'data-visits-0', '-p', '{"spec":{"resources":{"requests":{"storage":"256Mi"}}}}']);
+    const expand = await kubectlResult([
+      '-n',
+      'visits',
+      'patch',
+      'pvc',
+      'data-visits-0',
+      '-p',
+      '{"spec":{"resources":{"requests":{"storage":"256Mi"}}}}',
+    ]);
     expect(expand.code).not.toBe(0);
-    expect(expand.stderr).toMatch(/only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize/);
+    expect(expand.stderr).toMatch(
+      /only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize/,
+    );
 
     // 2. Commit the new template size. Argo CD cannot apply it: the API server forbids it.
     await setTemplateStorage('256Mi');
@@ -119,10 +131,16 @@ describe('a larger volume for the replicas', () => {
     await waitSyncedHealthy('visits', commit);
     const sts = await get('statefulset', 'visits');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('256Mi');
-    await waitFor('3 ready replicas', async () => ((await get('statefulset', 'visits')).status.readyReplicas === 3 ? true : undefined), 120_000);
+    await waitFor(
+      '3 ready replicas',
+      async () => ((await get('statefulset', 'visits')).status.readyReplicas === 3 ? true : undefined),
+      120_000,
+    );
 
     // The pods were adopted, not replaced, and every claim is the one it was.
-    const podsAfter = Object.fromEntries((await list('pods', 'visits', 'app.kubernetes.io/name=visits')).map((p) => [p.metadata.name, p.metadata.uid]));
+    const podsAfter = Object.fromEntries(
+      (await list('pods', 'visits', 'app.kubernetes.io/name=visits')).map((p) => [p.metadata.name, p.metadata.uid]),
+    );
     expect(podsAfter).toEqual(podsBefore);
     expect((await list('pvc', 'visits')).map((p) => `${p.metadata.name} ${p.metadata.uid}`).sort()).toEqual(claimsBefore);
 
@@ -176,7 +194,11 @@ test('the visits AppProject refuses a ClusterRoleBinding committed into apps/', 
   // The refused sync keeps retrying its own revision (retry: 10 times, up to 5 min apart), even
   // after the fix is pushed; a person presses Terminate in the UI, which is this call.
   const api = await ArgoApi.login();
-  await waitFor(`the fix ${reverted.slice(0, 12)} to be compared`, async () => ((await application('visits')).status?.sync?.revision === reverted ? true : undefined), 60_000);
+  await waitFor(
+    `the fix ${reverted.slice(0, 12)} to be compared`,
+    async () => ((await application('visits')).status?.sync?.revision === reverted ? true : undefined),
+    60_000,
+  );
   if ((await application('visits')).status?.operationState?.phase === 'Running') {
     await api.call('DELETE', '/api/v1/applications/visits/operation');
   }

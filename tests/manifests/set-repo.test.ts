@@ -99,7 +99,7 @@ test('refuses a malformed URL and changes nothing', async () => {
   expect(await allText(copy)).toBe(before);
 });
 
-test('takes plain http:// on loopback only (the local cluster\'s remote)', async () => {
+test("takes plain http:// on loopback only (the local cluster's remote)", async () => {
   const before = await allText(copy);
   const remote = await run(['--root', copy, '--repo', 'http://example.com/visits.git']);
   expect(remote.code).toBe(2);

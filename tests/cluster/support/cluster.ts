@@ -139,7 +139,10 @@ export async function describeApp(name: string): Promise<string> {
       // Every resource that is not Synced and Healthy, as the UI lists it.
       resources: (app.status?.resources ?? [])
         .filter((r: Obj) => r.status !== 'Synced' || (r.health && r.health.status !== 'Healthy'))
-        .map((r: Obj) => `${r.kind}/${r.name} ${r.status}${r.health ? ` ${r.health.status}${r.health.message ? `: ${r.health.message}` : ''}` : ''}`),
+        .map(
+          (r: Obj) =>
+            `${r.kind}/${r.name} ${r.status}${r.health ? ` ${r.health.status}${r.health.message ? `: ${r.health.message}` : ''}` : ''}`,
+        ),
       operation: app.status?.operationState && {
         phase: app.status.operationState.phase,
         message: app.status.operationState.message,
