@@ -1,0 +1,71 @@
+/**
+ * The prod overlay's topology spread (DoNotSchedule, one replica per node at most one apart) on
+ * the real scheduler, with a node tainted like a control-plane node and one worker cordoned, as
+ * during a drain. A tainted node counts as a spread domain unless the constraint says
+ * `nodeTaintsPolicy: Honor`; it then holds zero replicas for ever, and the skew check keeps a
+ * replica Pending although two workers have room.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { clusterUp, kubectl, kubectlResult, list, ROOT, waitFor, type Obj } from './support/cluster';
+
+const NAMESPACE = 'spread-test';
+const CORDONED = 'worker-c';
+
+// Each test waits on real controllers; its own waits are bounded more tightly than this.
+jest.setTimeout(10 * 60_000);
+
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  env = await clusterUp();
+}, 15 * 60_000);
+
+afterAll(async () => {
+  await kubectlResult(['uncordon', CORDONED]);
+  await kubectlResult(['delete', 'namespace', NAMESPACE, '--wait=false']);
+});
+
+/** The prod StatefulSet as kustomize renders it, made runnable here: no volumes, a scratch namespace. */
+async function prodStatefulSet(): Promise<Obj> {
+  const { stdout } = await promisify(execFile)('kubectl', ['kustomize', join(ROOT, 'apps/visits/envs/prod')], { env, maxBuffer: 16 << 20 });
+  const sts = parseAllDocuments(stdout)
+    .map((d) => d.toJS())
+    .find((o) => o?.kind === 'StatefulSet');
+  delete sts.spec.volumeClaimTemplates;
+  for (const c of sts.spec.template.spec.containers) delete c.volumeMounts;
+  sts.metadata = { name: sts.metadata.name, namespace: NAMESPACE };
+  return sts;
+}
+
+test('with a tainted node and a worker cordoned, all three prod replicas schedule on the two others', async () => {
+  const sts = await prodStatefulSet();
+  const spread = sts.spec.template.spec.topologySpreadConstraints;
+  expect(spread).toEqual([expect.objectContaining({ whenUnsatisfiable: 'DoNotSchedule', topologyKey: 'kubernetes.io/hostname' })]);
+
+  await kubectl(['cordon', CORDONED]);
+  await kubectl(['create', 'namespace', NAMESPACE]);
+  await kubectl(['-n', NAMESPACE, 'create', 'serviceaccount', sts.spec.template.spec.serviceAccountName]);
+  await kubectl(['apply', '-f', '-'], JSON.stringify(sts));
+
+  const pods = await waitFor(
+    'three Running replicas',
+    async () => {
+      const current = await list('pods', NAMESPACE);
+      return current.length === 3 && current.every((p) => p.status.phase === 'Running') ? current : undefined;
+    },
+    60_000,
+    async () =>
+      (await list('pods', NAMESPACE))
+        .map(
+          (p) =>
+            `${p.metadata.name} ${p.status.phase} ${p.spec.nodeName ?? ''} ${p.status.conditions?.find((c: Obj) => c.type === 'PodScheduled')?.message ?? ''}`,
+        )
+        .join('\n'),
+  );
+  const nodes = pods.map((p) => p.spec.nodeName).sort();
+  expect(nodes.every((n) => n === 'worker-a' || n === 'worker-b')).toBe(true);
+  expect(new Set(nodes).size).toBe(2);
+});
