@@ -3,14 +3,9 @@
  * admitted every object, the real StatefulSet and PV controllers made the pods and bound the
  * claims, and the real Argo CD synced the root Application and everything under it.
  */
-import { application, clusterUp, describeApp, get, kubectlResult, list, waitSyncedHealthy, type Obj } from './support/cluster';
+import { application, describeApp, get, kubectlResult, list, waitSyncedHealthy, type Obj, useCluster } from './support/cluster';
 
-// Each test waits on real controllers; its own waits are bounded more tightly than this.
-jest.setTimeout(10 * 60_000);
-
-beforeAll(async () => {
-  await clusterUp();
-}, 15 * 60_000);
+useCluster();
 
 test('the root Application syncs itself, both AppProjects and the visits Application', async () => {
   const root = await waitSyncedHealthy('root');

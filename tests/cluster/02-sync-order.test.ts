@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { application, clusterUp, describeApp, get, kubectl, kubectlResult, ROOT, waitFor, waitSyncedHealthy } from './support/cluster';
+import { application, describeApp, get, kubectl, kubectlResult, ROOT, waitFor, waitSyncedHealthy, useCluster } from './support/cluster';
 
 const CRDS = ['servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com'];
 
@@ -32,13 +32,7 @@ async function applyCrds(): Promise<void> {
   );
 }
 
-// Each test waits on real controllers; its own waits are bounded more tightly than this.
-jest.setTimeout(10 * 60_000);
-
-beforeAll(async () => {
-  await clusterUp();
-  await waitSyncedHealthy('visits');
-}, 15 * 60_000);
+useCluster();
 
 afterAll(async () => {
   // Whatever happened above, leave the CRDs in place for anyone using the cluster after us.

@@ -5,22 +5,10 @@
  * real StatefulSet controller rolls every pod, each keeping its volume.
  */
 import { randomBytes } from 'node:crypto';
-import { application, Checkout, clusterUp, describeApp, get, list, waitFor, waitSyncedHealthy, type Obj } from './support/cluster';
+import { application, describeApp, get, list, waitFor, waitSyncedHealthy, type Obj, useCluster, useCheckout } from './support/cluster';
 
-let checkout: Checkout;
-
-// Each test waits on real controllers; its own waits are bounded more tightly than this.
-jest.setTimeout(10 * 60_000);
-
-beforeAll(async () => {
-  await clusterUp();
-  await waitSyncedHealthy('visits');
-  checkout = await Checkout.clone();
-}, 15 * 60_000);
-
-afterAll(async () => {
-  await checkout?.remove();
-});
+useCluster();
+const checkout = useCheckout();
 
 async function pvcUids(): Promise<Record<string, string>> {
   const pvcs = await list('pvc', 'visits');
@@ -30,11 +18,11 @@ async function pvcUids(): Promise<Record<string, string>> {
 test('a pushed digest bump syncs within seconds and rolls every replica, volumes kept', async () => {
   const before = await pvcUids();
   const digest = `sha256:${randomBytes(32).toString('hex')}`;
-  await checkout.node('scripts/image-digest.mjs', 'set', 'apps/visits/envs/dev', digest);
-  expect(await checkout.git('diff', '--name-only')).toBe('apps/visits/envs/dev/kustomization.yaml\n');
+  await checkout().node('scripts/image-digest.mjs', 'set', 'apps/visits/envs/dev', digest);
+  expect(await checkout().git('diff', '--name-only')).toBe('apps/visits/envs/dev/kustomization.yaml\n');
 
   const pushedAt = Date.now();
-  const commit = await checkout.commitAndPush(`deploy(dev): ghcr.io/example/visits@${digest}`);
+  const commit = await checkout().commitAndPush(`deploy(dev): ghcr.io/example/visits@${digest}`);
 
   // The webhook, not the 3-minute poll: the sync of this very commit starts well inside a minute.
   await waitFor(

@@ -3,18 +3,15 @@
  * UI posts to /api/v1/applications/<name>/sync), and read the resource tree the UI draws.
  * The UI's bundle is not built here (docs/local-cluster.md); its API is the real argocd-server.
  */
-import { ArgoApi, clusterUp, waitFor, waitSyncedHealthy, type Obj } from './support/cluster';
+import { ArgoApi, waitFor, waitSyncedHealthy, type Obj, useCluster } from './support/cluster';
 
 let api: ArgoApi;
 
-// Each test waits on real controllers; its own waits are bounded more tightly than this.
-jest.setTimeout(10 * 60_000);
+useCluster();
 
 beforeAll(async () => {
-  await clusterUp();
-  await waitSyncedHealthy('visits');
   api = await ArgoApi.login();
-}, 15 * 60_000);
+});
 
 test('the Sync button: a sync through argocd-server runs to Succeeded', async () => {
   const before = await api.call('GET', '/api/v1/applications/visits');

@@ -5,25 +5,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { Checkout, clusterUp, get, kubectl, kubectlResult, list, waitFor, waitSyncedHealthy } from './support/cluster';
+import { get, kubectl, kubectlResult, list, waitFor, waitSyncedHealthy, useCluster, useCheckout } from './support/cluster';
 
 const OVERLAY = 'apps/visits/envs/dev/kustomization.yaml';
 const PROBE = 'prune-probe'; // a ConfigMap that exists in git only between two commits
 
-let checkout: Checkout;
-
-// Each test waits on real controllers; its own waits are bounded more tightly than this.
-jest.setTimeout(10 * 60_000);
-
-beforeAll(async () => {
-  await clusterUp();
-  await waitSyncedHealthy('visits');
-  checkout = await Checkout.clone();
-}, 15 * 60_000);
-
-afterAll(async () => {
-  await checkout?.remove();
-});
+useCluster();
+const checkout = useCheckout();
 
 async function readyReplicas(count: number): Promise<true | undefined> {
   const sts = await get('statefulset', 'visits');
@@ -32,13 +20,13 @@ async function readyReplicas(count: number): Promise<true | undefined> {
 
 /** Edits the dev overlay as a person would: replicas, and one extra ConfigMap or none. */
 async function editOverlay(replicas: number | undefined, withProbe: boolean): Promise<void> {
-  const doc = parseDocument(await readFile(checkout.path(OVERLAY), 'utf8'));
+  const doc = parseDocument(await readFile(checkout().path(OVERLAY), 'utf8'));
   if (replicas === undefined) doc.delete('replicas');
   else doc.set('replicas', [{ name: 'visits', count: replicas }]);
   if (withProbe)
     doc.set('configMapGenerator', [{ name: PROBE, literals: ['purpose=prune test'], options: { disableNameSuffixHash: true } }]);
   else doc.delete('configMapGenerator');
-  await writeFile(checkout.path(OVERLAY), doc.toString());
+  await writeFile(checkout().path(OVERLAY), doc.toString());
 }
 
 test('selfHeal reverts kubectl scale sts visits --replicas=1', async () => {
@@ -55,7 +43,7 @@ test('selfHeal reverts kubectl scale sts visits --replicas=1', async () => {
 
 test('3 -> 4 through git adds replica visits-3 with its own claim', async () => {
   await editOverlay(4, true);
-  const commit = await checkout.commitAndPush('dev: 4 replicas, and a ConfigMap to prune later');
+  const commit = await checkout().commitAndPush('dev: 4 replicas, and a ConfigMap to prune later');
   await waitSyncedHealthy('visits', commit);
   await waitFor('4 ready replicas', () => readyReplicas(4), 120_000);
   const pvc = await get('pvc', 'data-visits-3');
@@ -66,7 +54,7 @@ test('3 -> 4 through git adds replica visits-3 with its own claim', async () => 
 test('4 -> 3 through git: prune deletes the ConfigMap, never the claim data-visits-3', async () => {
   const claimsBefore = (await list('pvc', 'visits')).map((p) => `${p.metadata.name} ${p.metadata.uid}`).sort();
   await editOverlay(undefined, false);
-  const commit = await checkout.commitAndPush('dev: back to 3 replicas, ConfigMap removed');
+  const commit = await checkout().commitAndPush('dev: back to 3 replicas, ConfigMap removed');
   await waitSyncedHealthy('visits', commit);
   await waitFor('3 ready replicas', () => readyReplicas(3), 120_000);
   await waitFor(

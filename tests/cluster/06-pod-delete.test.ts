@@ -2,15 +2,9 @@
  * The seed lab's pod deletion on the real StatefulSet controller: `kubectl delete pod visits-1`
  * brings back a new pod of the same name on the same claim (the same PersistentVolume).
  */
-import { clusterUp, get, kubectl, waitFor, waitSyncedHealthy } from './support/cluster';
+import { get, kubectl, waitFor, waitSyncedHealthy, useCluster } from './support/cluster';
 
-// Each test waits on real controllers; its own waits are bounded more tightly than this.
-jest.setTimeout(10 * 60_000);
-
-beforeAll(async () => {
-  await clusterUp();
-  await waitSyncedHealthy('visits');
-}, 15 * 60_000);
+useCluster();
 
 test('a deleted pod comes back with the same PVC', async () => {
   const pod = await get('pod', 'visits-1');

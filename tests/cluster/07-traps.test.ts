@@ -8,8 +8,6 @@ import { parseDocument } from 'yaml';
 import {
   application,
   ArgoApi,
-  Checkout,
-  clusterUp,
   describeApp,
   get,
   kubectl,
@@ -18,28 +16,18 @@ import {
   waitFor,
   waitSyncedHealthy,
   type Obj,
+  useCluster,
+  useCheckout,
 } from './support/cluster';
 
 const OVERLAY = 'apps/visits/envs/dev/kustomization.yaml';
 
-let checkout: Checkout;
-
-// Each test waits on real controllers; its own waits are bounded more tightly than this.
-jest.setTimeout(10 * 60_000);
-
-beforeAll(async () => {
-  await clusterUp();
-  await waitSyncedHealthy('visits');
-  checkout = await Checkout.clone();
-}, 15 * 60_000);
-
-afterAll(async () => {
-  await checkout?.remove();
-});
+useCluster();
+const checkout = useCheckout();
 
 /** Sets the data claim template's size in the dev overlay, with a patch as a person writes it. */
 async function setTemplateStorage(size: string | undefined): Promise<void> {
-  const doc = parseDocument(await readFile(checkout.path(OVERLAY), 'utf8'));
+  const doc = parseDocument(await readFile(checkout().path(OVERLAY), 'utf8'));
   const patches = (doc.get('patches') as { items: Obj[] }).items;
   const index = patches.findIndex((p) => String(p.get('patch')).includes('resources/requests/storage'));
   if (index >= 0) doc.deleteIn(['patches', index]);
@@ -49,7 +37,7 @@ async function setTemplateStorage(size: string | undefined): Promise<void> {
       patch: `- op: replace\n  path: /spec/volumeClaimTemplates/0/spec/resources/requests/storage\n  value: ${size}\n`,
     });
   }
-  await writeFile(checkout.path(OVERLAY), doc.toString());
+  await writeFile(checkout().path(OVERLAY), doc.toString());
 }
 
 /**
@@ -121,7 +109,7 @@ describe('a larger volume for the replicas', () => {
 
     // 2. Commit the new template size. Argo CD cannot apply it: the API server forbids it.
     await setTemplateStorage('256Mi');
-    const commit = await checkout.commitAndPush('dev: 256Mi claims for new replicas');
+    const commit = await checkout().commitAndPush('dev: 256Mi claims for new replicas');
     const shown = await refusedAt(commit);
     console.log(`visits after the push of a larger claim template:\n${shown}`);
     expect(shown).toMatch(/ComparisonError|Forbidden/);
@@ -146,7 +134,7 @@ describe('a larger volume for the replicas', () => {
 
     // Back to the template in main, the same way, so later tests see the cluster as it was.
     await setTemplateStorage(undefined);
-    const back = await checkout.commitAndPush('dev: claims back to the base size');
+    const back = await checkout().commitAndPush('dev: claims back to the base size');
     await refusedAt(back);
     await kubectl(['-n', 'visits', 'delete', 'statefulset', 'visits', '--cascade=orphan', '--wait=true']);
     await waitSyncedHealthy('visits', back);
@@ -156,7 +144,7 @@ describe('a larger volume for the replicas', () => {
 
 test('the visits AppProject refuses a ClusterRoleBinding committed into apps/', async () => {
   await writeFile(
-    checkout.path('apps/visits/envs/dev/clusterrolebinding.yaml'),
+    checkout().path('apps/visits/envs/dev/clusterrolebinding.yaml'),
     [
       'apiVersion: rbac.authorization.k8s.io/v1',
       'kind: ClusterRoleBinding',
@@ -167,11 +155,11 @@ test('the visits AppProject refuses a ClusterRoleBinding committed into apps/', 
       '',
     ].join('\n'),
   );
-  const doc = parseDocument(await readFile(checkout.path(OVERLAY), 'utf8'));
+  const doc = parseDocument(await readFile(checkout().path(OVERLAY), 'utf8'));
   doc.addIn(['resources'], 'clusterrolebinding.yaml');
-  await writeFile(checkout.path(OVERLAY), doc.toString());
-  await checkout.git('add', '-A');
-  const commit = await checkout.commitAndPush('dev: a ClusterRoleBinding that must never be applied');
+  await writeFile(checkout().path(OVERLAY), doc.toString());
+  await checkout().git('add', '-A');
+  const commit = await checkout().commitAndPush('dev: a ClusterRoleBinding that must never be applied');
 
   const shown = await waitFor(
     `Argo CD to refuse the ClusterRoleBinding of ${commit.slice(0, 12)}`,
@@ -185,12 +173,12 @@ test('the visits AppProject refuses a ClusterRoleBinding committed into apps/', 
   console.log(`Argo CD on the ClusterRoleBinding: ${shown}`);
   expect((await kubectlResult(['get', 'clusterrolebinding', 'visits-escalation'])).stderr).toMatch(/NotFound/);
 
-  await checkout.git('rm', '--quiet', 'apps/visits/envs/dev/clusterrolebinding.yaml');
-  const cleaned = parseDocument(await readFile(checkout.path(OVERLAY), 'utf8'));
+  await checkout().git('rm', '--quiet', 'apps/visits/envs/dev/clusterrolebinding.yaml');
+  const cleaned = parseDocument(await readFile(checkout().path(OVERLAY), 'utf8'));
   const resources = (cleaned.get('resources') as { items: Obj[] }).items;
   cleaned.deleteIn(['resources', resources.findIndex((r) => String(r.value ?? r) === 'clusterrolebinding.yaml')]);
-  await writeFile(checkout.path(OVERLAY), cleaned.toString());
-  const reverted = await checkout.commitAndPush('dev: remove the ClusterRoleBinding');
+  await writeFile(checkout().path(OVERLAY), cleaned.toString());
+  const reverted = await checkout().commitAndPush('dev: remove the ClusterRoleBinding');
   // The refused sync keeps retrying its own revision (retry: 10 times, up to 5 min apart), even
   // after the fix is pushed; a person presses Terminate in the UI, which is this call.
   const api = await ArgoApi.login();

@@ -9,19 +9,12 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { clusterUp, kubectl, kubectlResult, list, ROOT, waitFor, type Obj } from './support/cluster';
+import { clusterUp, kubectl, kubectlResult, list, ROOT, useCluster, waitFor, type Obj } from './support/cluster';
 
 const NAMESPACE = 'spread-test';
 const CORDONED = 'worker-c';
 
-// Each test waits on real controllers; its own waits are bounded more tightly than this.
-jest.setTimeout(10 * 60_000);
-
-let env: NodeJS.ProcessEnv;
-
-beforeAll(async () => {
-  env = await clusterUp();
-}, 15 * 60_000);
+useCluster();
 
 afterAll(async () => {
   await kubectlResult(['uncordon', CORDONED]);
@@ -30,7 +23,10 @@ afterAll(async () => {
 
 /** The prod StatefulSet as kustomize renders it, made runnable here: no volumes, a scratch namespace. */
 async function prodStatefulSet(): Promise<Obj> {
-  const { stdout } = await promisify(execFile)('kubectl', ['kustomize', join(ROOT, 'apps/visits/envs/prod')], { env, maxBuffer: 16 << 20 });
+  const { stdout } = await promisify(execFile)('kubectl', ['kustomize', join(ROOT, 'apps/visits/envs/prod')], {
+    env: await clusterUp(),
+    maxBuffer: 16 << 20,
+  });
   const sts = parseAllDocuments(stdout)
     .map((d) => d.toJS())
     .find((o) => o?.kind === 'StatefulSet');

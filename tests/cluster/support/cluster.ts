@@ -171,6 +171,37 @@ export async function waitSyncedHealthy(name: string, revision?: string, timeout
   );
 }
 
+/**
+ * What every cluster test file starts with: the cluster up (the first file brings it up) and
+ * visits Synced and Healthy. Each test waits on real controllers; its own waits are bounded
+ * more tightly than the per-test limit set here.
+ */
+export function useCluster(): void {
+  jest.setTimeout(10 * 60_000);
+  beforeAll(
+    async () => {
+      await clusterUp();
+      await waitSyncedHealthy('visits');
+    },
+    UP_TIMEOUT_MS + 5 * 60_000,
+  );
+}
+
+/** A clone of the remote for this file's tests, removed after them; call after useCluster(). */
+export function useCheckout(): () => Checkout {
+  let checkout: Checkout | undefined;
+  beforeAll(async () => {
+    checkout = await Checkout.clone();
+  });
+  afterAll(async () => {
+    await checkout?.remove();
+  });
+  return () => {
+    if (!checkout) throw new Error('the checkout is made in beforeAll');
+    return checkout;
+  };
+}
+
 /** A clone of the remote Argo CD watches, to commit to and push as a person or CI does. */
 export class Checkout {
   private constructor(readonly dir: string) {}
