@@ -16,7 +16,7 @@ bootstrap_push() {
   (
     cd "$work"
     git checkout --quiet -B main
-    node scripts/set-repo.mjs --repo "$GIT_URL" --revision main >/dev/null
+    node "$ROOT/scripts/set-repo.mjs" --root "$work" --repo "$GIT_URL" --revision main >/dev/null
     git "${BOOTSTRAP_AUTHOR[@]}" commit --quiet -am "Point Argo CD at the local cluster's remote ($GIT_URL)"
     git push --quiet "$GIT_REMOTE" main 2>&1 | sed 's/^/  /' >&2
   )
