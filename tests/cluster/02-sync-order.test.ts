@@ -60,6 +60,8 @@ test('without the monitoring CRDs the app is not Synced, its workload keeps runn
 test('once the CRDs exist, the next sync applies ServiceMonitor and PrometheusRule and the app is Synced and Healthy', async () => {
   const appeared = Date.now();
   await applyCrds();
+  // Argo CD's next attempt comes by retry or self-heal backoff, up to 5 minutes apart.
+  const bound = 420_000;
   await waitFor(
     'the ServiceMonitor and PrometheusRule to be applied again',
     async () => {
@@ -67,9 +69,9 @@ test('once the CRDs exist, the next sync applies ServiceMonitor and PrometheusRu
       const pr = await kubectlResult(['-n', 'visits', 'get', 'prometheusrule', '-o', 'name']);
       return sm.code === 0 && pr.stdout.trim() ? true : undefined;
     },
-    300_000,
+    bound,
     () => describeApp('visits'),
   );
-  await waitSyncedHealthy('visits', undefined, 300_000);
+  await waitSyncedHealthy('visits', undefined, bound);
   console.log(`visits Synced and Healthy ${((Date.now() - appeared) / 1000).toFixed(1)} s after the CRDs appeared`);
 });
