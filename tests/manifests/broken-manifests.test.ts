@@ -361,6 +361,21 @@ describe('Argo CD traps (DESIGN.md)', () => {
     );
   });
 
+  test('a root Application that would cascade-delete everything below it', async () => {
+    const file = 'clusters/dev/root.yaml';
+    const problems = await problemsAfter(
+      'dev',
+      replace(file, '  namespace: argocd\n', '  namespace: argocd\n  finalizers:\n    - resources-finalizer.argocd.argoproj.io\n'),
+    );
+    expectProblem(problems, file, 'Application argocd/root (rendered from clusters/dev)', 'metadata.finalizers', /must not carry/);
+  });
+
+  test('an Application that root may prune or delete', async () => {
+    const file = 'clusters/dev/visits.yaml';
+    const problems = await problemsAfter('dev', replace(file, 'Prune=false,Delete=false', 'Prune=false'));
+    expectProblem(problems, file, DEV_APP, 'metadata.annotations["argocd.argoproj.io/sync-options"]', /Delete=false/);
+  });
+
   test('an AppProject open to any repository', async () => {
     const file = 'clusters/dev/project.yaml';
     const problems = await problemsAfter('dev', replace(file, 'sourceRepos:\n', "sourceRepos:\n    - '*'\n"));

@@ -20,10 +20,26 @@ function listOption(value: unknown): string[] {
   return typeof value === 'string' ? value.split(',').map((s) => s.trim()) : [];
 }
 
+/** What the root Application manages must survive it: neither pruned nor deleted with it. */
+function rootManagedProblems(obj: RenderedObject, report: Report): void {
+  const options = listOption(obj.doc.metadata?.annotations?.['argocd.argoproj.io/sync-options']);
+  if (!options.includes('Prune=false') || !options.includes('Delete=false'))
+    report(
+      'metadata.annotations["argocd.argoproj.io/sync-options"]',
+      'must include Prune=false and Delete=false (root must never delete it)',
+    );
+}
+
 function applicationProblems(repo: Repository, app: RenderedObject, report: Report): void {
   const { metadata, spec } = app.doc;
-  if (!(metadata.finalizers ?? []).includes(FINALIZER))
+  // The root Application syncs clusters/<env>, itself included: with the cascade finalizer,
+  // deleting or renaming it would delete every Application and workload below it.
+  const isRoot = String(spec.source?.path ?? '').startsWith('clusters/');
+  if (isRoot && (metadata.finalizers ?? []).includes(FINALIZER))
+    report('metadata.finalizers', `the root Application must not carry ${FINALIZER}: deleting it would delete every child`);
+  if (!isRoot && !(metadata.finalizers ?? []).includes(FINALIZER))
     report('metadata.finalizers', `must include ${FINALIZER}, so deleting the Application deletes what it deployed`);
+  if (app.file.startsWith('clusters/')) rootManagedProblems(app, report);
   if (!listOption(metadata.annotations?.['argocd.argoproj.io/compare-options']).includes('ServerSideDiff=true')) {
     report('metadata.annotations["argocd.argoproj.io/compare-options"]', 'must include ServerSideDiff=true');
   }
@@ -82,6 +98,7 @@ function applicationProblems(repo: Repository, app: RenderedObject, report: Repo
 }
 
 function projectProblems(repo: Repository, project: RenderedObject, report: Report): void {
+  if (project.file.startsWith('clusters/')) rootManagedProblems(project, report);
   const apps = (repo.renders.get(project.renderedFrom) ?? []).filter(
     (o) => o.doc.kind === 'Application' && o.doc.spec?.project === project.doc.metadata?.name,
   );
