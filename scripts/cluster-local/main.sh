@@ -17,15 +17,9 @@ done
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok redis git-http
   argocd-repo-server argocd-application-controller argocd-server)
 
-bin_dir() {
-  if [ -z "${BIN:-}" ]; then
-    BIN=$("$ROOT/tools/build.sh" kubernetes etcd kwok argocd kustomize helm)
-  fi
-}
-
 cmd_up() {
   local started=$SECONDS
-  bin_dir
+  BIN=$("$ROOT/tools/build.sh")
   mkdir -p "$STATE"
   echo "$BIN" >"$STATE/bin"
   pki_up

@@ -1,5 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { runCommand, type CommandResult } from '../support/run-command';
 
 /** A container engine CLI (docker or podman) and the arguments it always needs here. */
 export interface Engine {
@@ -53,33 +54,19 @@ export function detectEngine(environment: NodeJS.ProcessEnv = process.env): Engi
   return found;
 }
 
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type RunResult = CommandResult;
 
 /** Runs the engine with `args`; rejects on a non-zero exit unless `allowFailure`. */
-export function run(engine: Engine, args: string[], options: { timeoutMs?: number; allowFailure?: boolean } = {}): Promise<RunResult> {
+export async function run(
+  engine: Engine,
+  args: string[],
+  options: { timeoutMs?: number; allowFailure?: boolean } = {},
+): Promise<RunResult> {
   const { timeoutMs = 60_000, allowFailure = false } = options;
-  return new Promise((done, fail) => {
-    const child = spawn(engine.command, [...engine.baseArgs, ...args], { env: engine.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      fail(err);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const result = { code, stdout, stderr };
-      if (code !== 0 && !allowFailure) {
-        const tail = (stderr || stdout).trim().split('\n').slice(-25).join('\n');
-        fail(new Error(`${engine.name} ${args.slice(0, 3).join(' ')} … exited ${code ?? 'by timeout'}:\n${tail}`));
-      } else done(result);
-    });
-  });
+  const result = await runCommand(engine.command, [...engine.baseArgs, ...args], { env: engine.env, timeoutMs });
+  if (result.code !== 0 && !allowFailure) {
+    const tail = (result.stderr || result.stdout).trim().split('\n').slice(-25).join('\n');
+    throw new Error(`${engine.name} ${args.slice(0, 3).join(' ')} … exited ${result.code ?? 'by timeout'}:\n${tail}`);
+  }
+  return result;
 }

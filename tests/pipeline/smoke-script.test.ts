@@ -4,9 +4,9 @@
  * visits service process on its own loopback address with its own data directory, and the smoke
  * script's traffic, counts, pod deletion and DNS checks run against those real processes.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { runCommand, type CommandResult } from '../support/run-command';
 import { freePort, makeTempDir, SERVICE_MAIN, startService, type ServiceProcess } from '../support/service-process';
 
 const ROOT = resolve(__dirname, '../..');
@@ -26,21 +26,10 @@ let dir: string;
 let services: ServiceProcess[] = [];
 let stateFile: string;
 
-function runSmoke(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/smoke.mjs'), '--context', 'fake', '--requests', '30', '--timeout', '20'], {
-      env: { ...process.env, PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLUSTER_STATE: stateFile, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
+function runSmoke(env: NodeJS.ProcessEnv): Promise<CommandResult> {
+  return runCommand(process.execPath, [join(ROOT, 'scripts/smoke.mjs'), '--context', 'fake', '--requests', '30', '--timeout', '20'], {
+    env: { ...process.env, PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLUSTER_STATE: stateFile, ...env },
+    timeoutMs: 90_000,
   });
 }
 

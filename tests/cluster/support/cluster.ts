@@ -2,11 +2,12 @@
  * The local cluster as the tests use it: the way a person does, through `npm run cluster:local`
  * (`up`, then the shell lines `env` prints), kubectl, git and argocd-server's HTTP API.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { runCommand, type CommandResult } from '../../support/run-command';
 
 const run = promisify(execFile);
 export const ROOT = resolve(__dirname, '../../..');
@@ -20,8 +21,8 @@ let env: NodeJS.ProcessEnv | undefined;
 /** Brings the cluster up (idempotent) and returns the environment `env` prints. */
 export async function clusterUp(): Promise<NodeJS.ProcessEnv> {
   if (env) return env;
-  const { code, output } = await runLogged('bash', [MAIN, 'up'], UP_TIMEOUT_MS);
-  if (code !== 0) throw new Error(`npm run cluster:local -- up failed (exit ${code}):\n${output.slice(-6000)}`);
+  const up = await runCommand('bash', [MAIN, 'up'], { timeoutMs: UP_TIMEOUT_MS });
+  if (up.code !== 0) throw new Error(`npm run cluster:local -- up failed (exit ${up.code}):\n${(up.stdout + up.stderr).slice(-6000)}`);
   const { stdout } = await run('bash', [MAIN, 'env']);
   env = { ...process.env };
   for (const line of stdout.split('\n')) {
@@ -33,46 +34,14 @@ export async function clusterUp(): Promise<NodeJS.ProcessEnv> {
   return env;
 }
 
-function runLogged(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  return new Promise((done) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, output });
-    });
-  });
-}
-
 function requireEnv(): NodeJS.ProcessEnv {
   if (!env) throw new Error('clusterUp() first');
   return env;
 }
 
-export interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** kubectl from the cluster's own build, as the admin; never throws, the caller asserts. */
-export async function kubectlResult(args: string[], input?: string): Promise<Result> {
-  return new Promise((done) => {
-    const child = spawn('kubectl', args, { env: requireEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
+export async function kubectlResult(args: string[], input?: string): Promise<CommandResult> {
+  return runCommand('kubectl', args, { env: requireEnv(), input });
 }
 
 export async function kubectl(args: string[], input?: string): Promise<string> {
@@ -94,12 +63,6 @@ export async function list(kind: string, namespace = 'visits', selector?: string
 }
 
 export const application = (name: string): Promise<Obj> => get('applications.argoproj.io', name, 'argocd');
-
-/** "<sync>/<health>", e.g. "Synced/Healthy". */
-export async function appState(name: string): Promise<string> {
-  const app = await application(name);
-  return `${app.status?.sync?.status}/${app.status?.health?.status}`;
-}
 
 /**
  * Polls `probe` until it returns a value that is not undefined, for at most `timeoutMs`; on
