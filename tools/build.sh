@@ -4,7 +4,7 @@
 # A key that is already built is reused, so only a changed pin rebuilds.
 #
 #   tools/build.sh            build (or reuse) everything; print the bin directory
-#   tools/build.sh NAME...    only these modules (kubernetes etcd kwok argocd kustomize helm)
+#   tools/build.sh NAME...    only these modules (the names in tools/)
 #   tools/build.sh --dir NAME MODULE   where the module cache holds MODULE as tools/NAME pins it
 #                                      (manifests and stages are read from there, never built)
 #
@@ -15,7 +15,7 @@ set -euo pipefail
 
 tools_dir=$(cd "$(dirname "$0")" && pwd)
 cache=${VISITS_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/visits-tools}
-modules=(kubernetes etcd kwok argocd kustomize helm)
+modules=(kubernetes etcd kwok argocd kustomize helm containerd runc coredns)
 
 # Argo CD 3.6 and newer tools declare go 1.27; the Go module proxy serves that toolchain.
 toolchain() { if grep -q '^go 1\.27' "$tools_dir/$1/go.mod"; then echo go1.27.3; else echo local; fi; }
@@ -30,7 +30,7 @@ fi
 
 log() { printf 'tools: %s\n' "$*" >&2; }
 
-# module -> "package output-name [link names...]" lines; ldflags per module below.
+# module -> lines of "package output-name [link names...]"; ldflags and environment per module below.
 targets() {
   case $1 in
     kubernetes) echo ". kube kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl" ;;
@@ -39,7 +39,13 @@ targets() {
     argocd) echo "github.com/argoproj/argo-cd/v3/cmd argocd argocd-server argocd-repo-server argocd-application-controller" ;;
     kustomize) echo "sigs.k8s.io/kustomize/kustomize/v5 kustomize" ;;
     helm) echo "helm.sh/helm/v4/cmd/helm helm" ;;
-    *) echo "tools: unknown module '$1' (known: kubernetes etcd kwok argocd kustomize helm)" >&2; return 1 ;;
+    containerd)
+      echo "github.com/containerd/containerd/v2/cmd/containerd containerd"
+      echo "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 containerd-shim-runc-v2"
+      echo "github.com/containerd/containerd/v2/cmd/ctr ctr" ;;
+    runc) echo "github.com/opencontainers/runc runc" ;;
+    coredns) echo "github.com/coredns/coredns coredns" ;;
+    *) echo "tools: unknown module '$1' (known: ${modules[*]})" >&2; return 1 ;;
   esac
 }
 
@@ -63,20 +69,33 @@ ldflags() {
     helm)
       local v; v=$(mod_version helm helm.sh/helm/v4)
       flags+=" -X helm.sh/helm/v4/internal/version.version=$v" ;;
+    containerd)
+      local v; v=$(mod_version containerd github.com/containerd/containerd/v2)
+      flags+=" -X github.com/containerd/containerd/v2/version.Version=$v" ;;
+    runc)
+      local v; v=$(mod_version runc github.com/opencontainers/runc)
+      flags+=" -X main.version=${v#v}" ;;
   esac
   echo "$flags"
 }
 
 # Static, reproducible paths, no symbol tables (-s -w in ldflags): smaller, faster to link.
-GO_BUILD_ENV=(CGO_ENABLED=0 GOFLAGS=-mod=readonly)
+# runc is the exception: its nsenter is C (cgo) and seccomp needs libseccomp (Debian: libseccomp-dev).
 GO_BUILD_FLAGS=(-trimpath)
+build_env() {
+  case $1 in
+    runc) echo "CGO_ENABLED=1 GOFLAGS=-mod=readonly" ;;
+    *) echo "CGO_ENABLED=0 GOFLAGS=-mod=readonly" ;;
+  esac
+}
+build_tags() { case $1 in runc) echo "-tags=seccomp,urfave_cli_no_docs" ;; esac; }
 
 # The key covers everything that decides the binary: the pins, our own Go source, the package,
 # the flags and the toolchain.
 key() {
   {
     cat "$tools_dir/$1"/go.mod "$tools_dir/$1"/go.sum "$tools_dir/$1"/*.go 2>/dev/null
-    echo "${GO_BUILD_ENV[*]} ${GO_BUILD_FLAGS[*]} $(targets "$1") $(ldflags "$1") $(toolchain "$1") $(go version)"
+    echo "$(build_env "$1") ${GO_BUILD_FLAGS[*]} $(build_tags "$1") $(targets "$1") $(ldflags "$1") $(toolchain "$1") $(go version)"
   } | sha256sum | cut -c1-16
 }
 
@@ -92,17 +111,19 @@ build_one() {
   mkdir -p "$cache"
   rm -rf "$dir.partial"
   mkdir -p "$dir.partial"
-  local line pkg out start
-  line=$(targets "$name")
-  read -r pkg out _ <<<"$line"
-  log "$name: building $pkg (log: $dir.log)"
+  local pkg out start env
+  read -r -a env <<<"$(build_env "$name")"
+  log "$name: building (log: $dir.log)"
   start=$(date +%s)
-  if ! (cd "$tools_dir/$name" &&
-    env "${GO_BUILD_ENV[@]}" GOTOOLCHAIN="$(toolchain "$name")" go build "${GO_BUILD_FLAGS[@]}" -ldflags "$(ldflags "$name")" -o "$dir.partial/$out" "$pkg") >"$dir.log" 2>&1; then
-    log "$name: build FAILED; last lines of $dir.log:"
-    tail -n 30 "$dir.log" >&2
-    return 1
-  fi
+  : >"$dir.log"
+  while read -r pkg out _; do
+    if ! (cd "$tools_dir/$name" &&
+      env "${env[@]}" GOTOOLCHAIN="$(toolchain "$name")" go build "${GO_BUILD_FLAGS[@]}" $(build_tags "$name") -ldflags "$(ldflags "$name")" -o "$dir.partial/$out" "$pkg") >>"$dir.log" 2>&1; then
+      log "$name: build of $pkg FAILED; last lines of $dir.log:"
+      tail -n 30 "$dir.log" >&2
+      return 1
+    fi
+  done < <(targets "$name")
   echo "$(($(date +%s) - start))" >"$dir.partial/.build-seconds"
   touch "$dir.partial/.complete"
   rm -rf "$dir"
@@ -123,9 +144,10 @@ bin="$cache/bin-$(echo "$combo" | sha256sum | cut -c1-16)"
 if [ ! -d "$bin" ]; then
   mkdir -p "$bin.partial"
   for m in "${modules[@]}"; do
-    read -r _ out names <<<"$(targets "$m")"
-    ln -sf "${built[$m]}/$out" "$bin.partial/$out"
-    for n in $names; do ln -sf "${built[$m]}/$out" "$bin.partial/$n"; done
+    while read -r _ out names; do
+      ln -sf "${built[$m]}/$out" "$bin.partial/$out"
+      for n in $names; do ln -sf "${built[$m]}/$out" "$bin.partial/$n"; done
+    done < <(targets "$m")
   done
   rm -rf "$bin"
   mv "$bin.partial" "$bin"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A real Kubernetes control plane, kwok nodes and a real Argo CD as host processes on this
-# machine, built from the pinned Go modules in tools/. docs/local-cluster.md tells the whole story.
+# A real Kubernetes control plane, real nodes (kubelet + containerd each; kwok nodes with
+# VISITS_CLUSTER_NODES=kwok) and a real Argo CD as host processes on this machine, built from the
+# pinned Go modules in tools/. Needs root. docs/local-cluster.md tells the whole story.
 #
 #   npm run cluster:local -- up       idempotent: build or reuse, start, bootstrap clusters/dev, wait
 #   npm run cluster:local -- env      shell lines to eval: KUBECONFIG, PATH, VISITS_GIT_REMOTE, ARGOCD_SERVER
@@ -8,17 +9,19 @@
 #   npm run cluster:local -- down     stop what `up` started (by PID) and remove its state
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-for part in common pki control-plane nodes git-remote argocd bootstrap; do
+for part in common pki control-plane nodes images kubelets git-remote argocd bootstrap; do
   # shellcheck source=/dev/null
   . "$here/lib/$part.sh"
 done
 
 # Every component, in start order; `down` stops them in reverse.
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok redis git-http
+# shellcheck disable=SC2207 # node_components prints words
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler $(node_components) redis git-http
   argocd-repo-server argocd-application-controller argocd-server)
 
 cmd_up() {
   local started=$SECONDS
+  [ "$NODE_MODE" = kwok ] || real_nodes_check
   BIN=$("$ROOT/tools/build.sh")
   mkdir -p "$STATE"
   echo "$BIN" >"$STATE/bin"
@@ -53,8 +56,14 @@ cmd_status() {
 }
 
 cmd_down() {
-  local i
-  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do stop "${COMPONENTS[$i]}"; done
+  [ -f "$STATE/bin" ] && BIN=$(cat "$STATE/bin")
+  local name
+  for name in argocd-server argocd-application-controller argocd-repo-server git-http redis; do stop "$name"; done
+  # Whichever mode `up` ran in: the node processes, then what real nodes leave in the kernel
+  # (cgroups, mounts, the bridge, iptables rules, sysctls). Each step finds only what is ours.
+  stop kwok
+  kubelets_down
+  control_plane_down
   rm -rf "$STATE"
   say "down: every component stopped, $STATE removed"
 }

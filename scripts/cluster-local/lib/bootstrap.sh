@@ -17,7 +17,13 @@ bootstrap_push() {
     cd "$work"
     git checkout --quiet -B main
     node "$ROOT/scripts/set-repo.mjs" --root "$work" --repo "$GIT_URL" --revision main >/dev/null
-    git "${BOOTSTRAP_AUTHOR[@]}" commit --quiet -am "Point Argo CD at the local cluster's remote ($GIT_URL)"
+    local message="Point Argo CD at the local cluster's remote ($GIT_URL)"
+    # Real nodes run the image built from this checkout: pin its digest as the release workflow does.
+    if [ "$NODE_MODE" = real ]; then
+      node "$ROOT/scripts/image-digest.mjs" set apps/visits/envs/dev "$(cat "$IMAGES/visits.digest")" >/dev/null
+      message+=" and deploy the image built from this checkout ($(cat "$IMAGES/visits.digest"))"
+    fi
+    git "${BOOTSTRAP_AUTHOR[@]}" commit --quiet -am "$message"
     git push --quiet "$GIT_REMOTE" main 2>&1 | sed 's/^/  /' >&2
   )
   rm -rf "$work"

@@ -43,6 +43,15 @@ die() {
   exit 1
 }
 
+# write_config FILE: stdin into FILE, only when it differs, so a running component that watches
+# its configuration (kube-proxy exits when it changes) is left alone by a repeated `up`.
+write_config() {
+  local tmp
+  tmp=$(mktemp)
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}
+
 # module_dir NAME MODULE: the pinned upstream module's files (manifests, stages), never built.
 module_dir() { "$ROOT/tools/build.sh" --dir "$1" "$2"; }
 

@@ -1,7 +1,10 @@
-# Nodes and storage. kwok plays the kubelet of every node annotated kwok.x-k8s.io/node=fake:
-# it marks the node Ready, keeps its lease, and walks pods bound to it through the stages that
-# kwok's module ships (Running and Ready, completed, deleted). Nothing runs in those pods; the
-# node names and labels are those a kubelet would register, so real kubelets can join beside them.
+# Nodes and storage. By default every node is real: a kubelet and a containerd each
+# (lib/kubelets.sh). VISITS_CLUSTER_NODES=kwok is the light mode: kwok plays the kubelet of every
+# node annotated kwok.x-k8s.io/node=fake: it marks the node Ready, keeps its lease, and walks pods
+# bound to it through the stages that kwok's module ships (Running and Ready, completed, deleted).
+# Nothing runs in those pods; the node names and labels are those a kubelet would register.
+NODE_MODE=${VISITS_CLUSTER_NODES:-real}
+case $NODE_MODE in real | kwok) ;; *) die "VISITS_CLUSTER_NODES must be real or kwok, not '$NODE_MODE'" ;; esac
 
 # name zone [role]: three workers in three zones, and a control-plane node that carries the
 # taint kubeadm gives one, so topology spreads and tolerations meet a real one.
@@ -13,7 +16,10 @@ NODES=(
 )
 
 # Static hostPath volumes under the state directory, bound by the real PV controller. Eight:
-# three replicas, a fourth for the scale test, and room for a PVC that outlives its pod.
+# three replicas, a fourth for the scale test, and room for a PVC that outlives its pod. Every
+# node is this one machine, so a volume follows its pod to any node. The directories are made
+# world-writable, as kind's local-path provisioner makes them: the kubelet applies no fsGroup
+# to a hostPath volume.
 PV_COUNT=8
 PV_SIZE=128Mi
 
@@ -97,28 +103,54 @@ EOF
   done
 }
 
-nodes_up() {
+storage_up() {
+  kubectl_admin apply -f "$ROOT/scripts/cluster-local/manifests/cluster.yaml" >/dev/null
+  local i
+  for i in $(seq 0 $((PV_COUNT - 1))); do
+    mkdir -p "$STATE/volumes/local-pv-$i"
+    chmod 0777 "$STATE/volumes/local-pv-$i"
+    pv_manifest "$i"
+  done | kubectl_admin apply -f - >/dev/null
+}
+
+kwok_up() {
   local kwok
   kwok=$(module_dir kwok sigs.k8s.io/kwok)
-  kubectl_admin apply -f "$ROOT/scripts/cluster-local/manifests/cluster.yaml" -f "$kwok/kustomize/rbac/role.yaml" >/dev/null
+  kubectl_admin apply -f "$ROOT/scripts/cluster-local/manifests/kwok.yaml" -f "$kwok/kustomize/rbac/role.yaml" >/dev/null
   local node
   for node in "${NODES[@]}"; do
     # shellcheck disable=SC2086 # name, zone and role are words on purpose
     node_manifest $node
   done | kubectl_admin apply -f - >/dev/null
-  mkdir -p "$STATE/volumes"
-  local i
-  for i in $(seq 0 $((PV_COUNT - 1))); do pv_manifest "$i"; done | kubectl_admin apply -f - >/dev/null
   kwok_config "$kwok" >"$STATE/kwok.yaml"
   start kwok "$BIN/kwok" --kubeconfig "$PKI/kwok.kubeconfig" --config "$STATE/kwok.yaml"
-  wait_for kwok "${#NODES[@]} nodes Ready" nodes_ready
+  wait_for kwok "${#NODES[@]} nodes Ready" kwok_nodes_ready
 }
 
-nodes_ready() {
+kwok_nodes_ready() {
   local ready
   ready=$(kubectl_admin get nodes -l type=kwok \
     -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)
   [ "$ready" -eq "${#NODES[@]}" ]
 }
 
-nodes_down() { stop kwok; }
+nodes_up() {
+  storage_up
+  if [ "$NODE_MODE" = real ]; then
+    images_up
+    kubelets_up
+  else
+    kwok_up
+  fi
+}
+
+# The node components this mode runs, in start order.
+node_components() {
+  local entry
+  if [ "$NODE_MODE" = kwok ]; then
+    echo kwok
+    return
+  fi
+  echo coredns kube-proxy
+  for entry in "${NODES[@]}"; do echo "containerd-${entry%% *} kubelet-${entry%% *}"; done
+}

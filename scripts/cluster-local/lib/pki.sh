@@ -79,6 +79,22 @@ pki_up() {
     cert "$sa" "/O=system:serviceaccounts/O=system:serviceaccounts:argocd/CN=system:serviceaccount:argocd:$sa"
     kubeconfig "$sa" argocd
   done
+  # Real nodes: each kubelet a node identity (Node authorizer, NodeRestriction) and a serving
+  # certificate for its own IP, which the API server verifies; kube-proxy and CoreDNS as kubeadm
+  # names them (the default system:node-proxier binding; ours for system:coredns).
+  if [ "$NODE_MODE" = real ]; then
+    local entry node
+    for entry in "${NODES[@]}"; do
+      node=${entry%% *}
+      cert "kubelet-$node" "/O=system:nodes/CN=system:node:$node"
+      cert "kubelet-$node-serving" "/CN=system:node:$node" "IP:$(node_ip "$node"),DNS:$node"
+      kubeconfig "kubelet-$node"
+    done
+    cert kube-proxy "/CN=system:kube-proxy"
+    cert coredns "/CN=system:coredns"
+    kubeconfig kube-proxy kube-system
+    kubeconfig coredns kube-system
+  fi
   kubeconfig admin
   kubeconfig controller-manager kube-system
   kubeconfig scheduler kube-system
