@@ -25,6 +25,7 @@ cmd_up() {
   BIN=$("$ROOT/tools/build.sh")
   mkdir -p "$STATE"
   echo "$BIN" >"$STATE/bin"
+  echo "$NODE_MODE" >"$STATE/mode"
   pki_up
   control_plane_up
   nodes_up
@@ -42,6 +43,12 @@ cmd_env() {
   echo "export ARGOCD_SERVER=127.0.0.1:$ARGOCD_SERVER_PORT"
   # The argocd CLI talks plain HTTP/gRPC-web to the loopback server (it runs with --insecure).
   echo "export ARGOCD_OPTS='--plaintext --grpc-web'"
+  echo "export VISITS_CLUSTER_NODES=$(cat "$STATE/mode")"
+  # Real nodes hold two builds of the service image: what bootstrap deployed, and a next one to roll to.
+  if [ -f "$STATE/images/visits.digest" ]; then
+    echo "export VISITS_IMAGE_DIGEST=$(cat "$STATE/images/visits.digest")"
+    echo "export VISITS_IMAGE_NEXT_DIGEST=$(cat "$STATE/images/visits-next.digest")"
+  fi
 }
 
 cmd_status() {

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { closeConnectionsWhileDraining } from './lifecycle/close-connections-while-draining';
 import { NestPinoLogger } from './logging/nest-logger';
 import { recordHttpMetrics } from './metrics/http-metrics.hook';
 import type { ServiceContext } from './service-context';
@@ -25,7 +26,9 @@ export function createHttpAdapter(): FastifyAdapter {
 
 /** Everything that must hold both in production and in tests that build the app themselves. */
 export function configureApp(app: NestFastifyApplication, context: ServiceContext): void {
-  recordHttpMetrics(app.getHttpAdapter().getInstance(), context.metrics);
+  const fastify = app.getHttpAdapter().getInstance();
+  recordHttpMetrics(fastify, context.metrics);
+  closeConnectionsWhileDraining(fastify, context.lifecycle);
 }
 
 export async function createApp(context: ServiceContext): Promise<NestFastifyApplication> {

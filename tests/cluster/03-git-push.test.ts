@@ -4,7 +4,6 @@
  * remote Argo CD watches. The remote's hook calls argocd-server's webhook; Argo CD syncs and the
  * real StatefulSet controller rolls every pod, each keeping its volume.
  */
-import { randomBytes } from 'node:crypto';
 import { application, describeApp, get, list, waitFor, waitSyncedHealthy, type Obj, useCluster, useCheckout } from './support/cluster';
 
 useCluster();
@@ -17,7 +16,7 @@ async function pvcUids(): Promise<Record<string, string>> {
 
 test('a pushed digest bump syncs within seconds and rolls every replica, volumes kept', async () => {
   const before = await pvcUids();
-  const digest = `sha256:${randomBytes(32).toString('hex')}`;
+  const digest = await checkout().otherDigest();
   await checkout().node('scripts/image-digest.mjs', 'set', 'apps/visits/envs/dev', digest);
   expect(await checkout().git('diff', '--name-only')).toBe('apps/visits/envs/dev/kustomization.yaml\n');
 

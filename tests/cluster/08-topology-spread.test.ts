@@ -30,6 +30,11 @@ async function prodStatefulSet(): Promise<Obj> {
   const sts = parseAllDocuments(stdout)
     .map((d) => d.toJS())
     .find((o) => o?.kind === 'StatefulSet');
+  // Real nodes run the image this checkout built (prod's pin names a registry unreachable here).
+  const env = await clusterUp();
+  if (env.VISITS_IMAGE_DIGEST) {
+    for (const c of sts.spec.template.spec.containers) c.image = `${c.image.split('@')[0]}@${env.VISITS_IMAGE_DIGEST}`;
+  }
   delete sts.spec.volumeClaimTemplates;
   for (const c of sts.spec.template.spec.containers) delete c.volumeMounts;
   sts.metadata = { name: sts.metadata.name, namespace: NAMESPACE };

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { breakWrites, healWrites } from '../support/break-writes';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -64,4 +65,27 @@ describe('probes follow the store as it breaks and heals', () => {
     expect((await t.get('/health/live')).status).toBe(200);
     expect((await t.get('/')).status).toBe(200); // still serving during the delay
   });
+
+  it('once shutdown begins, every answer closes its connection, so keep-alive clients move to other replicas', async () => {
+    const agent = new Agent({ keepAlive: true });
+    try {
+      expect(await connectionHeader(t.url, agent)).toBe('keep-alive');
+      t.context.lifecycle.beginShutdown();
+      expect(await connectionHeader(t.url, agent)).toBe('close');
+    } finally {
+      agent.destroy();
+    }
+  });
 });
+
+/** GET / over `agent`; the answer's Connection header (fetch does not show it). */
+function connectionHeader(base: string, agent: Agent): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    request(`${base}/`, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.headers.connection));
+    })
+      .on('error', reject)
+      .end();
+  });
+}

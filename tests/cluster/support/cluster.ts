@@ -3,6 +3,7 @@
  * (`up`, then the shell lines `env` prints), kubectl, git and argocd-server's HTTP API.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,6 +61,42 @@ export async function get(kind: string, name: string, namespace = 'visits'): Pro
 export async function list(kind: string, namespace = 'visits', selector?: string): Promise<Obj[]> {
   const args = ['-n', namespace, 'get', kind, '-o', 'json', ...(selector ? ['-l', selector] : [])];
   return JSON.parse(await kubectl(args)).items;
+}
+
+/** `kubectl exec` into the visits container of POD; the command's stdout. */
+export async function exec(pod: string, ...command: string[]): Promise<string> {
+  return kubectl(['-n', 'visits', 'exec', pod, '-c', 'visits', '--', ...command]);
+}
+
+/** The count a replica keeps on its volume, read as the seed lab reads it: cat data/visits. */
+export async function countOnDisk(pod: string): Promise<number> {
+  return Number((await exec(pod, 'cat', 'data/visits')).trim());
+}
+
+/** Node.js inside a visits container: the image has no shell tools, so probes from a pod use node. */
+export async function nodeIn(pod: string, script: string): Promise<string> {
+  return (await exec(pod, 'node', '-e', script)).trim();
+}
+
+/**
+ * The host PID of POD's visits container, as its node's containerd reports it: every node's
+ * containerd listens on /run/visits-cluster/<node>/containerd.sock (cluster:local's kubelets.sh).
+ */
+export async function containerPid(pod: string): Promise<number> {
+  const p = await get('pod', pod);
+  const id = String(p.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, '');
+  const socket = `/run/visits-cluster/${p.spec.nodeName}/containerd.sock`;
+  const tasks = await runCommand('ctr', ['--address', socket, '--namespace', 'k8s.io', 'tasks', 'ls'], { env: requireEnv() });
+  const line = tasks.stdout.split('\n').find((l) => l.startsWith(id));
+  if (!line) throw new Error(`no task ${id} of ${pod} in ${socket}:\n${tasks.stdout}${tasks.stderr}`);
+  return Number(line.split(/\s+/)[1]);
+}
+
+/** For the suites that need pods that really run the image; kwok nodes run nothing. */
+export function requireRealNodes(): void {
+  if (requireEnv().VISITS_CLUSTER_NODES !== 'real') {
+    throw new Error('this suite needs real nodes: run it against `npm run cluster:local -- up` without VISITS_CLUSTER_NODES=kwok');
+  }
 }
 
 export const application = (name: string): Promise<Obj> => get('applications.argoproj.io', name, 'argocd');
@@ -188,6 +225,18 @@ export class Checkout {
   /** Runs one of this repository's scripts in the checkout, as a workflow step would. */
   async node(script: string, ...args: string[]): Promise<string> {
     return (await run(process.execPath, [join(ROOT, script), ...args], { cwd: this.dir })).stdout;
+  }
+
+  /**
+   * A digest to deploy that differs from the one the checkout pins. Real nodes hold two builds of
+   * the service image (cluster:local's images.sh): the other one. kwok nodes run no image, so any
+   * well-formed digest will do.
+   */
+  async otherDigest(): Promise<string> {
+    const current = (await this.node('scripts/image-digest.mjs', 'get', 'apps/visits/envs/dev')).trim();
+    const { VISITS_IMAGE_DIGEST: first, VISITS_IMAGE_NEXT_DIGEST: next } = requireEnv();
+    if (first && next) return current === next ? first : next;
+    return `sha256:${randomBytes(32).toString('hex')}`;
   }
 
   /** Commits everything changed and pushes to main; returns the new commit. */
