@@ -69,9 +69,11 @@ cmd_down() {
   # Whichever mode `up` ran in: the node processes, then what real nodes leave in the kernel
   # (cgroups, mounts, the bridge, iptables rules, sysctls). Each step finds only what is ours.
   stop kwok
-  kubelets_down
+  local clean=true
+  kubelets_down || clean=false
   control_plane_down
-  rm -rf "$STATE"
+  rm -rf --one-file-system "$STATE"
+  $clean || die "down: something was left behind (above)"
   say "down: every component stopped, $STATE removed"
 }
 

@@ -19,7 +19,17 @@ test('scripts/smoke.mjs, the seed lab as a script, passes against the local clus
     timeoutMs: 5 * 60_000,
   });
   expect({ code: smoke.code, tail: smoke.stdout.trim().split('\n').slice(-1)[0] }).toEqual({ code: 0, tail: 'smoke: all checks passed' });
-  expect(smoke.stdout).not.toMatch(/^FAIL/m);
+  for (const check of [
+    '3/3 pods Ready',
+    'PVC data-visits-2 Bound 128Mi RWO',
+    'the visits add up across pods',
+    'traffic reached several pods',
+    'deleting visits-1 keeps its PVC',
+    'deleting visits-1 keeps its count',
+    "visits-1.visits-headless resolves to visits-1's IP",
+  ]) {
+    expect(smoke.stdout).toContain(`ok   ${check}`);
+  }
 });
 
 test('kubectl get po,sts,svc,pvc: three pods Running 1/1, the StatefulSet 3/3, the Services, three PVCs Bound', async () => {

@@ -5,20 +5,18 @@
  * flushed, a second container on the same volume keeping the count, and reports the size.
  *
  * Environment: CONTAINER_ENGINE (docker|podman|path), CONTAINER_BASE_IMAGE (an image to use as
- * NODE_IMAGE, or "default" for the Dockerfile's own; unset: a base built from this host's node).
+ * NODE_IMAGE, or "default" for the Dockerfile's own; unset: a base built from this host's node by
+ * scripts/build-image.mjs).
  */
 import { randomBytes } from 'node:crypto';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { freePort } from '../support/service-process';
 import { detectEngine, run, type Engine } from './engine';
-import { buildLocalBase } from './local-base';
+import { runCommand } from '../support/run-command';
 
 const REPO = resolve(__dirname, '../..');
 const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const IMAGE = `localhost/visits-smoke:${RUN_ID}`;
-const BASE = `localhost/visits-smoke-base:${RUN_ID}`;
 const VOLUME = `visits-smoke-data-${RUN_ID}`;
 const VERSION = '0.0.0-smoke';
 const COMMIT = 'c0ffee0000000000000000000000000000000000';
@@ -92,24 +90,29 @@ async function exec(name: string, command: string[]): Promise<{ code: number | n
 
 beforeAll(async () => {
   engine = detectEngine(); // throws one line naming what to install when there is none
+  // scripts/build-image.mjs: the one way this repository builds the image without a registry
+  // (a Node.js base made from this host's node unless CONTAINER_BASE_IMAGE names one).
   const baseChoice = process.env.CONTAINER_BASE_IMAGE;
-  const buildArgs = ['--build-arg', `VERSION=${VERSION}`, '--build-arg', `COMMIT=${COMMIT}`];
-  if (!baseChoice) {
-    await buildLocalBase(engine, BASE);
-    images.push(BASE);
-    buildArgs.push('--build-arg', `NODE_IMAGE=${BASE}`);
-  } else if (baseChoice !== 'default') {
-    buildArgs.push('--build-arg', `NODE_IMAGE=${baseChoice}`);
-  }
-  const npmCache = join(homedir(), '.npm');
-  // podman can mount the host's npm cache into build steps: the same locked tarballs, fewer downloads.
-  const cacheMount = engine.name === 'podman' && existsSync(npmCache) ? ['--volume', `${npmCache}:/root/.npm`] : [];
-  const layers = engine.name === 'podman' ? ['--layers=false'] : [];
   const started = Date.now();
   images.push(IMAGE);
-  await run(engine, ['build', ...layers, ...cacheMount, ...buildArgs, '-f', 'service/Dockerfile', '-t', IMAGE, REPO], {
-    timeoutMs: 420_000,
-  });
+  const build = await runCommand(
+    process.execPath,
+    [
+      join(REPO, 'scripts/build-image.mjs'),
+      '--tag',
+      IMAGE,
+      '--version',
+      VERSION,
+      '--commit',
+      COMMIT,
+      ...(baseChoice ? ['--base', baseChoice] : []),
+      '--',
+      engine.command,
+      ...engine.baseArgs,
+    ],
+    { env: engine.env, timeoutMs: 420_000 },
+  );
+  if (build.code !== 0) throw new Error(`scripts/build-image.mjs exited ${build.code}:\n${build.stderr.slice(-4000)}`);
   console.log(`container smoke: ${engine.name} built ${IMAGE} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   await run(engine, ['volume', 'create', VOLUME]);
   volumeMade = true;

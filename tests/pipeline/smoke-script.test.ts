@@ -1,8 +1,10 @@
 /**
- * scripts/smoke.mjs, run whole against a stand-in cluster. No Kubernetes API server can exist
- * here, so `kubectl` is tests/pipeline/fake-cluster/kubectl; but every "pod" behind it is a real
- * visits service process on its own loopback address with its own data directory, and the smoke
- * script's traffic, counts, pod deletion and DNS checks run against those real processes.
+ * scripts/smoke.mjs must FAIL when a cluster breaks the seed lab's promises. That it passes is
+ * shown on the real local cluster (tests/cluster/10-seed-lab.test.ts); the faults below (a pod
+ * that comes back without its count, a headless name that leads to the wrong pod) cannot be made
+ * on demand there, so these two tests use a STAND-IN `kubectl` (tests/pipeline/fake-cluster):
+ * every "pod" behind it is a real visits service process with its own data directory, and the
+ * stand-in injects exactly one fault.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -69,26 +71,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 }, 30_000);
 
-describe('scripts/smoke.mjs against real service processes behind a stand-in kubectl', () => {
-  it('passes every check on a healthy "cluster"', async () => {
-    const result = await runSmoke({});
-    expect(result.stderr).not.toMatch(/check failed/);
-    expect(result.code).toBe(0);
-    for (const check of [
-      '3/3 pods Ready',
-      'PVC data-visits-2 Bound 128Mi RWO',
-      'the visits add up across pods',
-      'traffic reached several pods',
-      '3 visits to visits-2.visits-headless count on visits-2 alone',
-      'deleting visits-1 keeps its PVC',
-      'deleting visits-1 keeps its count',
-      "visits-1.visits-headless resolves to visits-1's IP",
-    ]) {
-      expect(result.stdout).toContain(`ok   ${check}`);
-    }
-    expect(result.stdout).toContain('smoke: all checks passed');
-  }, 120_000);
-
+describe('scripts/smoke.mjs fails on a broken cluster (real service processes behind a stand-in kubectl)', () => {
   it('fails, and dumps the state, when a deleted pod comes back without its count', async () => {
     const result = await runSmoke({ FAKE_CLUSTER_FAULT: 'lose-data' });
     expect(result.code).toBe(1);

@@ -372,4 +372,18 @@ kubelets_down() {
     while IFS= read -r line; do sysctl -qw "$line" || true; done <"$STATE/nodes/sysctl"
   fi
   rm -rf "$NODE_RUN"
+  kernel_leftovers
+}
+
+# What real nodes could leave in the kernel; names each thing still there and fails if any is.
+kernel_leftovers() {
+  local left=() c
+  ip link show "$BRIDGE" >/dev/null 2>&1 && left+=("bridge $BRIDGE")
+  awk -v a="$STATE/" -v b="$NODE_RUN/" 'index($5, a) == 1 || index($5, b) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo &&
+    left+=("mounts under $STATE or $NODE_RUN")
+  for c in $(cgroup_controllers); do [ -d "/sys/fs/cgroup/$c/$CGROUP_ROOT" ] && left+=("cgroup $c/$CGROUP_ROOT"); done
+  iptables-save 2>/dev/null | grep -qE '^:(VISITS-LOCAL|KUBE-[A-Z-]+|CNI-HOSTPORT-[A-Z-]+) ' && left+=("iptables chains: $(iptables-save | grep -oE '^:(VISITS-LOCAL|KUBE-[A-Z-]+|CNI-HOSTPORT-[A-Z-]+)' | tr -d : | tr '\n' ' ')")
+  [ ${#left[@]} = 0 ] && return 0
+  say "ERROR: left behind: ${left[*]}"
+  return 1
 }

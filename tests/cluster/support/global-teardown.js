@@ -1,6 +1,10 @@
-/** Stops the local cluster the tests started, even when tests failed (VISITS_KEEP_CLUSTER=1 keeps it). */
+/**
+ * Stops the local cluster the tests started, even when tests failed (VISITS_KEEP_CLUSTER=1 keeps
+ * it), and checks that `down` left the host's iptables rules as they were before the tests.
+ */
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
+const { iptablesRules } = require('./global-setup');
 
 module.exports = async () => {
   if (globalThis.__visitsClusterWasRunning || process.env.VISITS_KEEP_CLUSTER === '1') return;
@@ -9,4 +13,11 @@ module.exports = async () => {
     timeout: 120_000,
   });
   if (result.status !== 0) throw new Error(`npm run cluster:local -- down failed (exit ${result.status})`);
+  const before = globalThis.__visitsIptablesBefore;
+  const after = iptablesRules();
+  if (before !== undefined && after !== before) {
+    const added = after.split('\n').filter((line) => !before.includes(line));
+    const removed = before.split('\n').filter((line) => !after.includes(line));
+    throw new Error(`cluster:local down changed the host's iptables rules:\n+ ${added.join('\n+ ')}\n- ${removed.join('\n- ')}`);
+  }
 };

@@ -16,7 +16,11 @@ export interface ScrapeConfig {
   job_name: string;
   metrics_path?: string;
   honor_labels?: boolean;
-  static_configs: { targets: string[]; labels?: Record<string, string> }[];
+  scheme?: 'http' | 'https';
+  tls_config?: Record<string, string>;
+  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+  kubernetes_sd_configs?: Record<string, unknown>[];
+  relabel_configs?: Record<string, unknown>[];
 }
 
 export async function startPrometheus(options: {
