@@ -4,7 +4,7 @@
  */
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
-const { iptablesRules } = require('./global-setup');
+const { iptablesRules } = require('./host-iptables');
 
 module.exports = async () => {
   if (globalThis.__visitsClusterWasRunning || process.env.VISITS_KEEP_CLUSTER === '1') return;
