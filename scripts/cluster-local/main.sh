@@ -39,6 +39,7 @@ cmd_env() {
   [ -f "$STATE/bin" ] || die "no local cluster here: npm run cluster:local -- up"
   echo "export KUBECONFIG=$KUBECONFIG_ADMIN"
   echo "export PATH=$(cat "$STATE/bin"):\$PATH"
+  echo "export VISITS_TOOLS_BIN=$(cat "$STATE/bin")"
   echo "export VISITS_GIT_REMOTE=$GIT_REMOTE"
   echo "export ARGOCD_SERVER=127.0.0.1:$ARGOCD_SERVER_PORT"
   # The argocd CLI talks plain HTTP/gRPC-web to the loopback server (it runs with --insecure).

@@ -4,7 +4,19 @@
  * lab's commands with the answer the lab's report shows.
  */
 import { runCommand } from '../support/run-command';
-import { clusterUp, countOnDisk, get, kubectl, list, nodeIn, ROOT, requireRealNodes, useCluster, waitFor, type Obj } from './support/cluster';
+import {
+  clusterUp,
+  countOnDisk,
+  get,
+  kubectl,
+  list,
+  nodeIn,
+  ROOT,
+  requireRealNodes,
+  useCluster,
+  waitFor,
+  type Obj,
+} from './support/cluster';
 
 useCluster();
 beforeAll(requireRealNodes);

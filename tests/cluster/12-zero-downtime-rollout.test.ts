@@ -51,7 +51,9 @@ test('a pushed digest bump rolls every pod with no failed request and no acknowl
   const url = `http://${service.spec.clusterIP}:${service.spec.ports[0].port}/`;
   const before = await sumOnDisk();
   const digest = await checkout().otherDigest();
-  const oldPods = new Map((await list('pods', 'visits', 'app.kubernetes.io/name=visits')).map((p: Obj) => [p.metadata.name, p.metadata.uid]));
+  const oldPods = new Map(
+    (await list('pods', 'visits', 'app.kubernetes.io/name=visits')).map((p: Obj) => [p.metadata.name, p.metadata.uid]),
+  );
 
   const stop = { now: false };
   const { tally, done } = load(url, stop);

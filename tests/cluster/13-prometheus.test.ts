@@ -1,9 +1,12 @@
 /**
- * A real Prometheus (Debian's) watches the real pods as kube-prometheus-stack would: it finds them
- * through kubernetes_sd_configs against the local API server, relabelled as prometheus-operator
+ * A real Prometheus watches the real pods as kube-prometheus-stack would: it finds them through
+ * kubernetes_sd_configs against the local API server, relabelled as prometheus-operator
  * turns the shipped ServiceMonitor into a scrape job; kube-state-metrics (from its pinned module)
  * and the real kubelets feed the series the rules read. Everything runs the project's own rules.
  *
+ * Prometheus 3.16 is built from its pinned module (tools/prometheus): Debian's prometheus 2.42 has
+ * no Kubernetes service discovery (`field kubernetes_sd_configs not found in type
+ * config.ScrapeConfig`), as its client libraries are not packaged.
  * kube-prometheus-stack itself cannot be fetched here (no chart registry); its two sources of
  * cluster series are run as host processes instead, and the ServiceMonitor-to-job translation
  * below is the operator's, written out for the one endpoint the ServiceMonitor has.
@@ -13,7 +16,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/service-process';
-import { activeAlerts, instantQuery, startPrometheus, type PrometheusServer, type ScrapeConfig } from '../monitoring/support/prometheus-server';
+import {
+  activeAlerts,
+  instantQuery,
+  startPrometheus,
+  type PrometheusServer,
+  type ScrapeConfig,
+} from '../monitoring/support/prometheus-server';
 import { findOne, renderOverlay, ruleFileText, ruleGroupsOf, type KubeObject } from '../monitoring/support/rendered-monitoring';
 import { clusterUp, get, kubectl, requireRealNodes, ROOT, useCluster, waitFor } from './support/cluster';
 
@@ -29,7 +38,10 @@ let prometheus: PrometheusServer | undefined;
 
 /** The scrape job prometheus-operator generates for one ServiceMonitor endpoint (role endpointslice). */
 function serviceMonitorJob(monitor: KubeObject): ScrapeConfig {
-  const spec = monitor.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string; interval: string }[] };
+  const spec = monitor.spec as {
+    selector: { matchLabels: Record<string, string> };
+    endpoints: { port: string; path: string; interval: string }[];
+  };
   const [endpoint] = spec.endpoints;
   const label = (name: string) => name.replace(/[^a-zA-Z0-9_]/g, '_');
   return {
@@ -61,7 +73,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'visits-cluster-prometheus-'));
   const ksmPort = await freePort('127.0.0.1');
   ksm = spawn(
-    'kube-state-metrics',
+    join(env.VISITS_TOOLS_BIN!, 'kube-state-metrics'),
     [
       `--kubeconfig=${env.KUBECONFIG}`,
       '--host=127.0.0.1',
@@ -76,6 +88,7 @@ beforeAll(async () => {
   const objects = renderOverlay('dev');
   prometheus = await startPrometheus({
     dir,
+    binary: join(env.VISITS_TOOLS_BIN!, 'prometheus'),
     intervalSeconds: 2,
     rulesText: ruleFileText(ruleGroupsOf(objects)),
     scrapeConfigs: [
@@ -113,23 +126,39 @@ test('the ServiceMonitor job finds exactly the three pods, once each, with the l
     60_000,
     async () => JSON.stringify(await instantQuery(prometheus!, 'up'), null, 1),
   );
-  expect(targets.map((t) => `${t.metric.namespace}/${t.metric.pod} ${t.metric.service} ${t.metric.container} ${t.metric.endpoint}`).sort()).toEqual(
-    ['visits-0', 'visits-1', 'visits-2'].map((p) => `visits/${p} visits visits http`),
-  );
+  expect(
+    targets.map((t) => `${t.metric.namespace}/${t.metric.pod} ${t.metric.service} ${t.metric.container} ${t.metric.endpoint}`).sort(),
+  ).toEqual(['visits-0', 'visits-1', 'visits-2'].map((p) => `visits/${p} visits visits http`));
   // Each pod's own IP: the headless Service is not selected, so nothing is scraped twice.
   for (const t of targets) expect(t.metric.instance).toBe(`${(await get('pod', t.metric.pod)).status.podIP}:8080`);
 });
 
 test('deleting a pod shows in the replica series as the rules read them, and its count comes back', async () => {
-  await waitFor('3 of 3 replicas ready in the rules', async () => ((await value('visits:statefulset_replicas_ready'))[0] === 3 ? true : undefined), 60_000);
+  await waitFor(
+    '3 of 3 replicas ready in the rules',
+    async () => ((await value('visits:statefulset_replicas_ready'))[0] === 3 ? true : undefined),
+    60_000,
+  );
   expect(await value('visits:statefulset_replicas_desired')).toEqual([3]);
   const persisted = async () => (await value('visits:persisted:max_by_pod{pod="visits-0"}'))[0];
   const before = await waitFor('visits-0 persisted count scraped', async () => persisted(), 30_000);
 
   await kubectl(['-n', 'visits', 'delete', 'pod', 'visits-0', '--wait=false']);
-  await waitFor('the rules to see a replica missing', async () => ((await value('visits:statefulset_replicas_ready'))[0] < 3 ? true : undefined), 60_000);
-  await waitFor('3 of 3 ready again', async () => ((await value('visits:statefulset_replicas_ready'))[0] === 3 ? true : undefined), 120_000);
-  await waitFor('the new visits-0 scraped', async () => ((await value('up{job="visits", pod="visits-0"} == 1')).length === 1 ? true : undefined), 60_000);
+  await waitFor(
+    'the rules to see a replica missing',
+    async () => ((await value('visits:statefulset_replicas_ready'))[0] < 3 ? true : undefined),
+    60_000,
+  );
+  await waitFor(
+    '3 of 3 ready again',
+    async () => ((await value('visits:statefulset_replicas_ready'))[0] === 3 ? true : undefined),
+    120_000,
+  );
+  await waitFor(
+    'the new visits-0 scraped',
+    async () => ((await value('up{job="visits", pod="visits-0"} == 1')).length === 1 ? true : undefined),
+    60_000,
+  );
   expect(await persisted()).toBe(before);
   // The count did not go backwards, so that alert stays silent.
   expect((await activeAlerts(prometheus!)).map((a) => a.labels.alertname)).not.toContain('VisitsCountWentBackwards');
@@ -145,6 +174,8 @@ test('the kubelets publish no volume statistics for hostPath volumes: VisitsVolu
     },
     60_000,
   );
-  expect(pending.map((a) => a.labels.persistentvolumeclaim)).toEqual(expect.arrayContaining(['data-visits-0', 'data-visits-1', 'data-visits-2']));
+  expect(pending.map((a) => a.labels.persistentvolumeclaim)).toEqual(
+    expect.arrayContaining(['data-visits-0', 'data-visits-1', 'data-visits-2']),
+  );
   expect(await value('count(kubelet_volume_stats_capacity_bytes{namespace="visits"})')).toEqual([]);
 });

@@ -120,7 +120,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await service.cleanup();
-      throw new Error(`service exited (${await exited}) before it was ready:\n${output}`);
+      throw new Error(`service exited (${await exited}) before it was ready:\n${output()}`);
     }
     try {
       const response = await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(1000) });
@@ -130,7 +130,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
     }
     if (Date.now() > deadline) {
       await service.cleanup();
-      throw new Error(`service not ready within ${options.readyTimeoutMs ?? 15_000} ms:\n${output}`);
+      throw new Error(`service not ready within ${options.readyTimeoutMs ?? 15_000} ms:\n${output()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -47,6 +47,10 @@ export async function startDnsmasq(records: DnsRecords): Promise<DnsServer> {
     const port = await freePort('127.0.0.1');
     const child = spawn(DNSMASQ, args(port, records), { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    // A missing binary is an 'error' event with nothing on stderr: say what to install.
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      output += err.code === 'ENOENT' ? `${DNSMASQ} not found: apt-get install dnsmasq-base` : err.message;
+    });
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -55,7 +59,7 @@ export async function startDnsmasq(records: DnsRecords): Promise<DnsServer> {
     lastError = output;
     await stop(child, exited);
   }
-  throw new Error(`dnsmasq did not start:\n${lastError}`);
+  throw new Error(`dnsmasq did not start:\n${lastError || '(it printed nothing and did not answer)'}`);
 }
 
 async function waitFor(ready: () => boolean, child: ChildProcess, timeoutMs: number): Promise<boolean> {

@@ -28,6 +28,8 @@ export async function startPrometheus(options: {
   rulesText: string;
   scrapeConfigs: ScrapeConfig[];
   intervalSeconds?: number;
+  /** The prometheus binary; Debian's by default. */
+  binary?: string;
 }): Promise<PrometheusServer> {
   const interval = `${options.intervalSeconds ?? 1}s`;
   await writeFile(join(options.dir, 'rules.yaml'), options.rulesText);
@@ -39,7 +41,7 @@ export async function startPrometheus(options: {
   await writeFile(join(options.dir, 'prometheus.yml'), stringify(config));
   const port = await freePort('127.0.0.1');
   const child: ChildProcess = spawn(
-    prometheusTools().prometheus,
+    options.binary ?? prometheusTools().prometheus,
     [
       `--config.file=${join(options.dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(options.dir, 'tsdb')}`,
