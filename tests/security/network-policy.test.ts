@@ -72,6 +72,7 @@ function flows(objects: Doc[]): Flow[] {
   const publicDns: Endpoint = { namespace: '', ip: '8.8.8.8' };
   const apiServer: Endpoint = { namespace: '', ip: '172.18.0.2' };
   const metadata: Endpoint = { namespace: '', ip: '169.254.169.254' };
+  const nodeLocalDns: Endpoint = { namespace: '', ip: '169.254.20.10' };
 
   const flow = (name: string, from: Endpoint, to: Endpoint, protocol: Connection['protocol'], port: number, admit: boolean): Flow => ({
     name,
@@ -98,6 +99,10 @@ function flows(objects: Doc[]): Flow[] {
     flow('pod -> cluster DNS UDP 53', pod, kubeDns, 'UDP', 53, true),
     flow('pod -> cluster DNS TCP 53', pod, kubeDns, 'TCP', 53, true),
     flow('pod -> peer http', pod, peer, 'TCP', http, true),
+    flow('pod -> NodeLocal DNSCache UDP 53', pod, nodeLocalDns, 'UDP', 53, true),
+    flow('pod -> NodeLocal DNSCache TCP 53', pod, nodeLocalDns, 'TCP', 53, true),
+    flow('pod -> NodeLocal DNSCache on another port', pod, nodeLocalDns, 'TCP', 8080, false),
+    flow('pod -> another link-local address on 53', pod, metadata, 'UDP', 53, false),
     flow('pod -> cluster DNS on another port', pod, kubeDns, 'TCP', 9153, false),
     flow('pod -> another kube-system pod on 53', pod, kubeProxy, 'UDP', 53, false),
     flow('pod -> peer on another port', pod, peer, 'TCP', 9229, false),
@@ -143,6 +148,11 @@ describe.each(ENVS)('%s', (env) => {
     ['egress not isolated (policyTypes Ingress only)', (p) => (p.spec.policyTypes = ['Ingress'])],
     ['egress to 0.0.0.0/0 added', (p) => p.spec.egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] })],
     ['DNS egress to any pod of kube-system', (p) => p.spec.egress.forEach((r: Doc) => r.to?.forEach((t: Doc) => delete t.podSelector))],
+    [
+      'the DNS address widened to all of link-local',
+      (p) => p.spec.egress.forEach((r: Doc) => r.to?.forEach((t: Doc) => t.ipBlock && (t.ipBlock.cidr = '169.254.0.0/16'))),
+    ],
+    ['NodeLocal DNSCache dropped', (p) => p.spec.egress.forEach((r: Doc) => r.to && (r.to = r.to.filter((t: Doc) => !t.ipBlock)))],
     [
       'ingress port renamed to one the pod lacks',
       (p) => p.spec.ingress.forEach((r: Doc) => r.ports?.forEach((port: Doc) => (port.port = 'metrics'))),

@@ -201,8 +201,10 @@ function networkPolicyProblems(objects: RenderedObject[], workload: RenderedObje
         to.length > 0 &&
         to.every(
           (t) =>
-            t.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system' &&
-            t.podSelector?.matchLabels?.['k8s-app'] === 'kube-dns',
+            (t.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system' &&
+              t.podSelector?.matchLabels?.['k8s-app'] === 'kube-dns') ||
+            // One address (NodeLocal DNSCache's, or a provider's resolver), never a range.
+            (typeof t.ipBlock?.cidr === 'string' && t.ipBlock.cidr.endsWith('/32') && !t.ipBlock.except),
         );
       const peers =
         ports.length > 0 &&
@@ -210,7 +212,7 @@ function networkPolicyProblems(objects: RenderedObject[], workload: RenderedObje
         to.length > 0 &&
         to.every((t) => !t.namespaceSelector && !t.ipBlock && selects(t.podSelector, labels));
       if (!dns && !peers)
-        report(`spec.egress[${i}]`, 'egress is allowed only to cluster DNS (kube-dns in kube-system, port 53) and to the peers on http');
+        report(`spec.egress[${i}]`, 'egress is allowed only to cluster DNS (kube-dns in kube-system or one DNS address, port 53) and to the peers on http');
     });
   }
 }
