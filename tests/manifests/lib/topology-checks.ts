@@ -212,7 +212,10 @@ function networkPolicyProblems(objects: RenderedObject[], workload: RenderedObje
         to.length > 0 &&
         to.every((t) => !t.namespaceSelector && !t.ipBlock && selects(t.podSelector, labels));
       if (!dns && !peers)
-        report(`spec.egress[${i}]`, 'egress is allowed only to cluster DNS (kube-dns in kube-system or one DNS address, port 53) and to the peers on http');
+        report(
+          `spec.egress[${i}]`,
+          'egress is allowed only to cluster DNS (kube-dns in kube-system or one DNS address, port 53) and to the peers on http',
+        );
     });
   }
 }
