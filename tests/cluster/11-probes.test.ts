@@ -71,13 +71,21 @@ test('an unwritable data volume fails readiness: the pod leaves the EndpointSlic
   expect(await inService('visits-1')).toBe(true);
   const restarts = (await container('visits-1')).restartCount;
   await chmod(dir, 0o555); // the service runs as 10001: its writes now fail with EACCES
+  const broken = Date.now();
+  let outMs = 0;
   try {
-    await waitFor('visits-1 out of the Service', async () => ((await inService('visits-1')) ? undefined : true), 30_000);
+    await waitFor('visits-1 out of the Service', async () => ((await inService('visits-1')) ? undefined : true), 45_000);
+    outMs = Date.now() - broken;
     expect(await ready('visits-1')).toBe(false);
   } finally {
     await chmod(dir, 0o777);
   }
+  const fixed = Date.now();
   await waitFor('visits-1 back in the Service', async () => ((await inService('visits-1')) ? true : undefined), 30_000);
+  // The figures docs/architecture.md#probe-timings quotes.
+  console.log(
+    `readiness: volume unwritable -> out of the Service ${(outMs / 1000).toFixed(1)} s; fixed -> back ${((Date.now() - fixed) / 1000).toFixed(1)} s`,
+  );
   expect(await ready('visits-1')).toBe(true);
   // Liveness looks at the process only: a volume problem never restarts the pod.
   expect((await container('visits-1')).restartCount).toBe(restarts);

@@ -185,9 +185,14 @@ describe('cross-checks', () => {
     );
   });
 
-  test('readiness too slow to take the pod out of endpoints within SHUTDOWN_DELAY_MS', async () => {
-    const problems = await problemsAfter('dev', replace(STS, /periodSeconds: 2\n/, 'periodSeconds: 10\n'));
-    expectProblem(problems, STS, DEV_STS, 'spec.template.spec.containers[0].readinessProbe', /longer than SHUTDOWN_DELAY_MS=5000/);
+  test('readiness that drops a pod on one slow probe', async () => {
+    const problems = await problemsAfter('dev', replace(STS, /failureThreshold: 2\n/, 'failureThreshold: 1\n'));
+    expectProblem(problems, STS, DEV_STS, 'spec.template.spec.containers[0].readinessProbe.failureThreshold', /one slow probe/);
+  });
+
+  test('readiness too slow to notice a broken volume', async () => {
+    const problems = await problemsAfter('dev', replace(STS, /periodSeconds: 5\n/, 'periodSeconds: 30\n'));
+    expectProblem(problems, STS, DEV_STS, 'spec.template.spec.containers[0].readinessProbe', /keeps its traffic for up to 63s/);
   });
 
   test('privilege escalation allowed (restricted profile)', async () => {

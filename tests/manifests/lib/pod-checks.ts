@@ -115,13 +115,17 @@ function timingProblems(obj: RenderedObject, report: Report): void {
         `${grace}s leaves no room to drain and flush after SHUTDOWN_DELAY_MS=${delayMs}`,
       );
     }
+    // A deleted pod leaves the endpoints when it is marked terminating, not when this probe
+    // fails, so the probe is tuned for a broken volume: noticed within 30 s, never on one slow answer.
     const r = c.readinessProbe;
     if (r) {
       const worst = (r.periodSeconds ?? 10) * (r.failureThreshold ?? 3) + (r.timeoutSeconds ?? 1);
-      if (worst > delayMs / 1000) {
+      if ((r.failureThreshold ?? 3) < 2) {
+        report(`${field}.readinessProbe.failureThreshold`, 'one slow probe would take the pod out of the Service: use 2 or more');
+      } else if (worst > 30) {
         report(
           `${field}.readinessProbe`,
-          `a failing readiness is noticed only after up to ${worst}s (periodSeconds x failureThreshold + timeoutSeconds), longer than SHUTDOWN_DELAY_MS=${delayMs}: the pod would still get traffic when the server closes`,
+          `a replica whose volume stopped taking writes keeps its traffic for up to ${worst}s (periodSeconds x failureThreshold + timeoutSeconds); keep it within 30 s`,
         );
       }
     }
