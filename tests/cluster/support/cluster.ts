@@ -68,9 +68,15 @@ export async function exec(pod: string, ...command: string[]): Promise<string> {
   return kubectl(['-n', 'visits', 'exec', pod, '-c', 'visits', '--', ...command]);
 }
 
-/** The count a replica keeps on its volume, read as the seed lab reads it: cat data/visits. */
+/**
+ * The count a replica keeps on its volume, read as the seed lab reads it: cat data/visits. A
+ * replica that has never counted a visit has no file yet (DESIGN.md's data-file contract): 0.
+ */
 export async function countOnDisk(pod: string): Promise<number> {
-  return Number((await exec(pod, 'cat', 'data/visits')).trim());
+  const result = await kubectlResult(['-n', 'visits', 'exec', pod, '-c', 'visits', '--', 'cat', 'data/visits']);
+  if (result.code !== 0 && /No such file or directory/.test(result.stderr)) return 0;
+  if (result.code !== 0) throw new Error(`kubectl exec ${pod} -- cat data/visits failed: ${result.stderr.trim()}`);
+  return Number(result.stdout.trim());
 }
 
 /** Node.js inside a visits container: the image has no shell tools, so probes from a pod use node. */
