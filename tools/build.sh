@@ -15,7 +15,7 @@ set -euo pipefail
 
 tools_dir=$(cd "$(dirname "$0")" && pwd)
 cache=${VISITS_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/visits-tools}
-modules=(kubernetes etcd kwok argocd kustomize helm containerd runc coredns kube-state-metrics prometheus)
+modules=(kubernetes etcd kwok argocd kustomize helm containerd runc coredns kube-state-metrics prometheus alertmanager)
 
 # Argo CD 3.6 and newer tools declare go 1.27; the Go module proxy serves that toolchain.
 toolchain() { if grep -q '^go 1\.27' "$tools_dir/$1/go.mod"; then echo go1.27.3; else echo local; fi; }
@@ -47,6 +47,9 @@ targets() {
     coredns) echo "github.com/coredns/coredns coredns" ;;
     kube-state-metrics) echo "k8s.io/kube-state-metrics/v2 kube-state-metrics" ;;
     prometheus) echo "github.com/prometheus/prometheus/cmd/prometheus prometheus" ;;
+    alertmanager)
+      echo "github.com/prometheus/alertmanager/cmd/alertmanager alertmanager"
+      echo "github.com/prometheus/alertmanager/cmd/amtool amtool" ;;
     *) echo "tools: unknown module '$1' (known: ${modules[*]})" >&2; return 1 ;;
   esac
 }

@@ -30,6 +30,11 @@ export async function startPrometheus(options: {
   intervalSeconds?: number;
   /** The prometheus binary; Debian's by default. */
   binary?: string;
+  /**
+   * Alertmanagers (host:port) to send alerts to. Firing alerts are re-sent every 2 s, so one that
+   * fired before the Alertmanager was discovered is not held back for the default minute.
+   */
+  alertmanagers?: string[];
 }): Promise<PrometheusServer> {
   const interval = `${options.intervalSeconds ?? 1}s`;
   await writeFile(join(options.dir, 'rules.yaml'), options.rulesText);
@@ -37,6 +42,7 @@ export async function startPrometheus(options: {
     global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
     rule_files: ['rules.yaml'],
     scrape_configs: options.scrapeConfigs,
+    ...(options.alertmanagers ? { alerting: { alertmanagers: [{ static_configs: [{ targets: options.alertmanagers }] }] } } : {}),
   };
   await writeFile(join(options.dir, 'prometheus.yml'), stringify(config));
   const port = await freePort('127.0.0.1');
@@ -47,6 +53,7 @@ export async function startPrometheus(options: {
       `--storage.tsdb.path=${join(options.dir, 'tsdb')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(options.alertmanagers ? ['--rules.alert.resend-delay=2s'] : []),
     ],
     { cwd: options.dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
