@@ -78,6 +78,27 @@ describe('workflows', () => {
     expect(scripts['audit:deps']).toBe('npm audit --omit=dev --audit-level=high');
   });
 
+  it('promotion can read the signature it verifies: packages: read and a GHCR login before cosign verify', () => {
+    const job = (
+      parseWorkflow(text('promote.yml')).jobs as Record<
+        string,
+        { permissions: Record<string, string>; steps: Array<{ uses?: string; run?: string }> }
+      >
+    ).promote;
+    expect(job.permissions.packages).toBe('read');
+    const login = job.steps.findIndex((step) => step.uses?.startsWith('docker/login-action@'));
+    const verify = job.steps.findIndex((step) => step.run?.includes('cosign verify'));
+    expect(login).toBeGreaterThanOrEqual(0);
+    expect(login).toBeLessThan(verify);
+  });
+
+  it('a release run by hand from another branch never bumps dev (workflow_dispatch is allowed on any ref)', () => {
+    const release = parseWorkflow(text('release.yml'));
+    expect(Object.keys(release.on as Record<string, unknown>)).toContain('workflow_dispatch');
+    const jobs = release.jobs as Record<string, { if?: string }>;
+    expect(jobs['bump-dev'].if).toBe("github.ref == 'refs/heads/main'");
+  });
+
   it('release tests before it builds, and bumps only after the image job (which signs) succeeded', () => {
     const jobs = parseWorkflow(text('release.yml')).jobs as Record<string, { needs?: string | string[]; uses?: string }>;
     expect(jobs.test.uses).toBe('./.github/workflows/ci.yml');
