@@ -92,6 +92,13 @@ describe('workflows', () => {
     expect(login).toBeLessThan(verify);
   });
 
+  it('the kind end to end builds its image from the very commit whose manifests Argo CD deploys', () => {
+    const steps = (parseWorkflow(text('e2e-kind.yml')).jobs as Record<string, { steps: Array<Record<string, any>> }>).kind.steps; // eslint-disable-line @typescript-eslint/no-explicit-any -- workflow steps, read field by field
+    const checkout = steps.find((step) => String(step.uses).startsWith('actions/checkout@'));
+    const deploy = steps.find((step) => step.run === 'npm run cluster:up');
+    expect(checkout?.with?.ref).toBe(deploy?.env?.REVISION);
+  });
+
   it('a release run by hand from another branch never bumps dev (workflow_dispatch is allowed on any ref)', () => {
     const release = parseWorkflow(text('release.yml'));
     expect(Object.keys(release.on as Record<string, unknown>)).toContain('workflow_dispatch');
