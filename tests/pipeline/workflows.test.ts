@@ -99,6 +99,22 @@ describe('workflows', () => {
     expect(checkout?.with?.ref).toBe(deploy?.env?.REVISION);
   });
 
+  it.each([
+    ['release.yml', 'bump-dev'],
+    ['promote.yml', 'promote'],
+  ])('%s %s pushes to main with a GitHub App token when one is configured (protected main), GITHUB_TOKEN otherwise', (file, name) => {
+    type Step = { uses?: string; id?: string; if?: string; with?: Record<string, string> };
+    const job = (parseWorkflow(text(file)).jobs as Record<string, { env?: Record<string, string>; steps: Step[] }>)[name];
+    const mint = job.steps.findIndex((step) => String(step.uses).startsWith('actions/create-github-app-token@'));
+    const checkout = job.steps.findIndex((step) => String(step.uses).startsWith('actions/checkout@'));
+    expect(mint).toBeGreaterThanOrEqual(0);
+    expect(mint).toBeLessThan(checkout);
+    expect(job.steps[mint]).toMatchObject({ id: 'app-token', if: "env.GITOPS_APP_ID != ''" });
+    expect(job.steps[mint].with).toMatchObject({ 'permission-contents': 'write', 'private-key': '${{ secrets.GITOPS_APP_PRIVATE_KEY }}' });
+    expect(job.steps[checkout].with?.token).toBe('${{ steps.app-token.outputs.token || github.token }}');
+    expect(job.env?.GITOPS_APP_ID).toBe('${{ secrets.GITOPS_APP_ID }}');
+  });
+
   it('a release run by hand from another branch never bumps dev (workflow_dispatch is allowed on any ref)', () => {
     const release = parseWorkflow(text('release.yml'));
     expect(Object.keys(release.on as Record<string, unknown>)).toContain('workflow_dispatch');
