@@ -25,8 +25,8 @@ ARGOCD_REPO_SERVER_PORT=18081
 ARGOCD_REPO_SERVER_METRICS_PORT=18084
 ARGOCD_CONTROLLER_METRICS_PORT=18082
 
-# The cluster's own address ranges. Routed nowhere: with kwok nodes no packet is ever sent to
-# them, and the kubelet mode keeps them inside network namespaces and a bridge of its own.
+# The cluster's own address ranges. They exist only on the pods' bridge (real nodes,
+# lib/kubelets.sh), whose packets cannot leave the machine; kwok nodes send nothing to them.
 SERVICE_CIDR=10.96.0.0/16
 POD_CIDR=10.244.0.0/16
 CLUSTER_DNS_DOMAIN=cluster.local

@@ -12,7 +12,9 @@ PAUSE_IMAGE=registry.k8s.io/pause:3.10.2 # the sandbox image containerd 2.4 pins
 PODMAN=(podman --cgroup-manager=cgroupfs --runtime runc)
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$ROOT/tests/container/containers.conf}
 
-# A key for the service image: the commit's tree of everything the Dockerfile copies.
+# A key for the service image: the commit's tree of everything the Dockerfile copies. The build
+# reads the checkout's files, so commit a change to service/ before `up` (bootstrap deploys the
+# commit, and the key names it).
 service_image_key() {
   git -C "$ROOT" rev-parse HEAD:service HEAD:package-lock.json HEAD:package.json HEAD:tsconfig.json | sha256sum | cut -c1-16
 }
