@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -55,8 +55,31 @@ export async function makeTempDir(prefix = 'visits-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
+/**
+ * A test that drops privileges (to meet a real EACCES as root) needs a checkout that user can
+ * read: a clone under /root or in a private `mktemp -d` folder is not. Say so, instead of the
+ * service's own `Cannot find module …/main.js`.
+ */
+function assertReadableBy(main: string, user: { uid?: number; gid?: number }): void {
+  if (user.uid === undefined) return;
+  const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(main)}, require('fs').constants.R_OK)`], {
+    uid: user.uid,
+    gid: user.gid,
+    stdio: 'ignore',
+    timeout: 10_000,
+  });
+  if (probe.status !== 0) {
+    throw new Error(
+      `user ${user.uid} cannot read ${main} (or run ${process.execPath}): this test runs the service as that user to meet real ` +
+        'EACCES, so the checkout and node must be readable by other users; clone outside /root and private temporary folders, ' +
+        'or give every parent directory o+rx',
+    );
+  }
+}
+
 /** Spawns a build of the service with only PATH and `env`, collecting everything it prints. */
 function spawnService(main: string, env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number }) {
+  assertReadableBy(main, user);
   const child = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
