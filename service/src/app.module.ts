@@ -11,9 +11,10 @@ import { HealthController } from './health/health.controller';
 import { LifecycleIndicator } from './health/lifecycle.indicator';
 import { LifecycleState } from './lifecycle/lifecycle-state';
 import { AppMetrics } from './metrics/app-metrics';
+import { observeCluster } from './metrics/cluster-observer';
 import { MetricsController } from './metrics/metrics.controller';
 import type { ServiceContext } from './service-context';
-import { CONFIG, COUNT_FILE, LOGGER } from './tokens';
+import { CLUSTER_OBSERVER, CONFIG, COUNT_FILE, LOGGER } from './tokens';
 import { VersionController } from './version/version.controller';
 
 const CONTEXT = Symbol('CONTEXT');
@@ -36,6 +37,7 @@ export class AppModule implements OnApplicationShutdown {
         { provide: COUNT_FILE, useValue: context.file },
         { provide: CounterStore, useValue: context.store },
         { provide: AppMetrics, useValue: context.metrics },
+        { provide: CLUSTER_OBSERVER, useValue: observeCluster(context.metrics) },
         { provide: LifecycleState, useValue: context.lifecycle },
         CounterIndicator,
         DataVolumeIndicator,

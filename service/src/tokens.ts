@@ -2,3 +2,4 @@
 export const CONFIG = Symbol('CONFIG');
 export const LOGGER = Symbol('LOGGER');
 export const COUNT_FILE = Symbol('COUNT_FILE');
+export const CLUSTER_OBSERVER = Symbol('CLUSTER_OBSERVER');

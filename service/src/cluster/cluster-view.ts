@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { networkInterfaces } from 'node:os';
 import type { Config } from '../config/config';
 import { CounterStore } from '../counter/counter-store';
-import { AppMetrics } from '../metrics/app-metrics';
-import { CONFIG } from '../tokens';
+import { CLUSTER_OBSERVER, CONFIG } from '../tokens';
+import type { ClusterObserver } from './cluster-observer';
 import { fetchPeerCount, peerAddress, PeerRequestError } from './peer-client';
 import { discoverPeers, type Peer } from './peer-discovery';
 
@@ -50,7 +50,7 @@ export class ClusterView {
   constructor(
     @Inject(CONFIG) private readonly config: Config,
     private readonly store: CounterStore,
-    private readonly metrics: AppMetrics,
+    @Inject(CLUSTER_OBSERVER) private readonly observer: ClusterObserver,
   ) {}
 
   async build(): Promise<ClusterAnswer> {
@@ -77,7 +77,7 @@ export class ClusterView {
       answer.source = discovery.source;
       peers = discovery.peers;
     } catch (err) {
-      this.metrics.peerDiscoveryFailures.inc();
+      this.observer.discoveryFailed(err as Error);
       answer.discoveryError = (err as Error).message;
       answer.partial = true;
       return finish(answer);
@@ -106,12 +106,10 @@ export class ClusterView {
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       const { pod, visits } = await fetchPeerCount(address, this.config.peerTimeoutMs);
-      this.metrics.peerDuration.observe({ outcome: 'ok' }, seconds());
+      this.observer.peerAnswered(seconds());
       return { pod, visits, address, self: false };
     } catch (err) {
-      this.metrics.peerDuration.observe({ outcome: 'error' }, seconds());
-      const reason = err instanceof PeerRequestError ? err.reason : 'connection';
-      this.metrics.peerFailures.inc({ reason });
+      this.observer.peerFailed(err instanceof PeerRequestError ? err.reason : 'connection', seconds());
       return { pod: peer.pod ?? null, address, error: (err as Error).message };
     }
   }

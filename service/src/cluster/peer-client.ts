@@ -1,6 +1,9 @@
 import { get as httpGet } from 'node:http';
 import { isValidCount } from '../counter/count-format';
-import type { PeerFailureReason } from '../metrics/app-metrics';
+
+/** Why a peer of the cluster view did not answer; a closed set, so a metric label stays small. */
+export const PEER_FAILURE_REASONS = ['timeout', 'refused', 'connection', 'status', 'invalid'] as const;
+export type PeerFailureReason = (typeof PEER_FAILURE_REASONS)[number];
 
 /** What a peer's GET /visits answers. */
 export interface PeerCount {

@@ -1,14 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PEER_FAILURE_REASONS } from '../cluster/peer-client';
 
 /** Route label for requests that matched no route: one value, never the raw URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
 /** Write errors DESIGN.md names; any other errno gets its own series when it first happens. */
 const EXPECTED_FAILURES = ['ENOSPC', 'EROFS', 'EACCES', 'EIO'];
-
-/** Why a peer of the cluster view did not answer; a closed set, so the label stays small. */
-export const PEER_FAILURE_REASONS = ['timeout', 'refused', 'connection', 'status', 'invalid'] as const;
-export type PeerFailureReason = (typeof PEER_FAILURE_REASONS)[number];
 
 /**
  * The service's metrics (names fixed by DESIGN.md), on a registry of its own per app
