@@ -4,7 +4,17 @@
  * remote Argo CD watches. The remote's hook calls argocd-server's webhook; Argo CD syncs and the
  * real StatefulSet controller rolls every pod, each keeping its volume.
  */
-import { application, describeApp, get, list, waitFor, waitSyncedHealthy, type Obj, useCluster, useCheckout } from './support/cluster';
+import {
+  application,
+  describeApp,
+  list,
+  waitFor,
+  waitRolledTo,
+  waitSyncedHealthy,
+  type Obj,
+  useCluster,
+  useCheckout,
+} from './support/cluster';
 
 useCluster();
 const checkout = useCheckout();
@@ -35,22 +45,7 @@ test('a pushed digest bump syncs within seconds and rolls every replica, volumes
   );
   const syncStartedMs = Date.now() - pushedAt;
 
-  const rolled = await waitFor(
-    'all three replicas to run the new digest',
-    async () => {
-      const sts = await get('statefulset', 'visits');
-      const pods = await list('pods', 'visits', 'app.kubernetes.io/name=visits');
-      const updated =
-        sts.status.updateRevision === sts.status.currentRevision &&
-        sts.status.updatedReplicas === 3 &&
-        sts.status.readyReplicas === 3 &&
-        pods.length === 3 &&
-        pods.every((p: Obj) => p.spec.containers[0].image.endsWith(`@${digest}`) && !p.metadata.deletionTimestamp);
-      return updated ? pods : undefined;
-    },
-    180_000,
-    async () => JSON.stringify((await get('statefulset', 'visits')).status, null, 2),
-  );
+  const rolled = await waitRolledTo(digest, 180_000);
   const rolledMs = Date.now() - pushedAt;
   await waitSyncedHealthy('visits', commit);
 

@@ -4,7 +4,17 @@
  * to git; Argo CD syncs and the StatefulSet controller replaces every pod. Every request must be
  * answered, and the pods' files must hold exactly the visits that were acknowledged.
  */
-import { countOnDisk, get, list, requireRealNodes, useCheckout, useCluster, waitFor, waitSyncedHealthy, type Obj } from './support/cluster';
+import {
+  countOnDisk,
+  get,
+  list,
+  requireRealNodes,
+  useCheckout,
+  useCluster,
+  waitRolledTo,
+  waitSyncedHealthy,
+  type Obj,
+} from './support/cluster';
 
 useCluster();
 const checkout = useCheckout();
@@ -63,22 +73,7 @@ test('a pushed digest bump rolls every pod with no failed request and no acknowl
     await checkout().node('scripts/image-digest.mjs', 'set', 'apps/visits/envs/dev', digest);
     const pushedAt = Date.now();
     const commit = await checkout().commitAndPush(`deploy(dev): ${digest} under load`);
-    await waitFor(
-      'every replica replaced, Ready, on the new digest',
-      async () => {
-        const sts = await get('statefulset', 'visits');
-        const pods = await list('pods', 'visits', 'app.kubernetes.io/name=visits');
-        const done =
-          sts.status.updateRevision === sts.status.currentRevision &&
-          sts.status.updatedReplicas === 3 &&
-          sts.status.readyReplicas === 3 &&
-          pods.length === 3 &&
-          pods.every((p: Obj) => p.spec.containers[0].image.endsWith(`@${digest}`) && oldPods.get(p.metadata.name) !== p.metadata.uid);
-        return done ? true : undefined;
-      },
-      240_000,
-      async () => JSON.stringify((await get('statefulset', 'visits')).status, null, 2),
-    );
+    await waitRolledTo(digest, 240_000, oldPods);
     rolloutMs = Date.now() - pushedAt;
     await waitSyncedHealthy('visits', commit);
     await new Promise((r) => setTimeout(r, 3000)); // and traffic after it, on the new pods only

@@ -15,6 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from '../support/child-process';
 import { freePort } from '../support/service-process';
 import {
   activeAlerts,
@@ -107,10 +108,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await prometheus?.stop();
-  if (ksm && ksm.exitCode === null) {
-    ksm.kill('SIGTERM');
-    await new Promise((r) => ksm!.once('exit', r));
-  }
+  await stopChild(ksm);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

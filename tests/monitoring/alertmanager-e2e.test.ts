@@ -18,6 +18,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { stopChild } from '../support/child-process';
 import { freePort } from '../support/service-process';
 import { startPrometheus, waitFor, type PrometheusServer } from './support/prometheus-server';
 import { REPO_ROOT, renderOverlay, ruleFileText, ruleGroupsOf, type RuleGroup } from './support/rendered-monitoring';
@@ -170,10 +171,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await prometheus?.stop();
-  if (alertmanager && alertmanager.exitCode === null) {
-    alertmanager.kill('SIGTERM');
-    await new Promise((r) => alertmanager!.once('exit', r));
-  }
+  await stopChild(alertmanager);
   for (const server of [webhook, exporter]) if (server) await new Promise((r) => server.close(r));
   if (dir) await rm(dir, { recursive: true, force: true });
 });

@@ -65,15 +65,17 @@ export async function list(kind: string, namespace = 'visits', selector?: string
 
 /** `kubectl exec` into the visits container of POD; the command's stdout. */
 export async function exec(pod: string, ...command: string[]): Promise<string> {
-  return kubectl(['-n', 'visits', 'exec', pod, '-c', 'visits', '--', ...command]);
+  return kubectl(execArgs(pod, command));
 }
+
+const execArgs = (pod: string, command: string[]): string[] => ['-n', 'visits', 'exec', pod, '-c', 'visits', '--', ...command];
 
 /**
  * The count a replica keeps on its volume, read as the seed lab reads it: cat data/visits. A
  * replica that has never counted a visit has no file yet (DESIGN.md's data-file contract): 0.
  */
 export async function countOnDisk(pod: string): Promise<number> {
-  const result = await kubectlResult(['-n', 'visits', 'exec', pod, '-c', 'visits', '--', 'cat', 'data/visits']);
+  const result = await kubectlResult(execArgs(pod, ['cat', 'data/visits']));
   if (result.code !== 0 && /No such file or directory/.test(result.stderr)) return 0;
   if (result.code !== 0) throw new Error(`kubectl exec ${pod} -- cat data/visits failed: ${result.stderr.trim()}`);
   return Number(result.stdout.trim());
@@ -132,6 +134,35 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/**
+ * Waits until the StatefulSet has rolled every replica to `digest`: revisions settled, three
+ * updated and Ready, none being deleted, and (given `before`, name → UID) each a new pod.
+ * Returns the pods.
+ */
+export async function waitRolledTo(digest: string, timeoutMs: number, before?: Map<string, string>): Promise<Obj[]> {
+  return waitFor(
+    `every replica on ${digest.slice(0, 19)}…, Ready`,
+    async () => {
+      const sts = await get('statefulset', 'visits');
+      const pods = await list('pods', 'visits', 'app.kubernetes.io/name=visits');
+      const rolled =
+        sts.status.updateRevision === sts.status.currentRevision &&
+        sts.status.updatedReplicas === 3 &&
+        sts.status.readyReplicas === 3 &&
+        pods.length === 3 &&
+        pods.every(
+          (p: Obj) =>
+            p.spec.containers[0].image.endsWith(`@${digest}`) &&
+            !p.metadata.deletionTimestamp &&
+            before?.get(p.metadata.name) !== p.metadata.uid,
+        );
+      return rolled ? pods : undefined;
+    },
+    timeoutMs,
+    async () => JSON.stringify((await get('statefulset', 'visits')).status, null, 2),
+  );
 }
 
 /** What an Application shows a person: sync, health, revision, conditions, last operation. */
