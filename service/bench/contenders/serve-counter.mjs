@@ -1,18 +1,24 @@
-// The HTTP side the two plain node:http contenders share: GET / records a visit through
-// `recordVisit` (a throw answers 503), GET /health/startup tells the bench it is up.
+// The HTTP side the plain node:http contenders share: GET / records a visit through
+// `recordVisit` (a number, or a promise of one for the group-commit counter; a throw or a
+// rejection answers 503), GET /health/startup tells the bench it is up.
 import { createServer } from 'node:http';
 
 export function serveCounter(recordVisit, pod) {
   const server = createServer((req, res) => {
     if (req.url === '/') {
-      let body;
+      const answer = (visits) =>
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ visits, pod }));
+      const fail = (err) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message }));
+      let visits;
       try {
-        body = JSON.stringify({ visits: recordVisit(), pod });
+        visits = recordVisit();
       } catch (err) {
-        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message }));
+        fail(err);
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body);
+      // The synchronous contenders answer at once, without a trip through the microtask queue.
+      if (typeof visits === 'number') answer(visits);
+      else visits.then(answer, fail);
     } else if (req.url === '/health/startup') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     } else {

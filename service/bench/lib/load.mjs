@@ -1,43 +1,44 @@
-// Load from autocannon's programmatic API, with a graceful end: when the time is up each
-// connection sends nothing more and closes once its last answer is in, so every request
-// sent was answered and "visits on disk == 200 answers" can be checked exactly.
-import autocannon from 'autocannon';
-import { performance } from 'node:perf_hooks';
+// Load from wrk (Debian's wrk 4.1, C, one thread): a separate process, so the load generator
+// is not the Node process that coordinates the run, and optionally pinned to a core of its own
+// (taskset) away from the server. wrk stops at its deadline with up to one request per
+// connection in flight: those visits may be recorded without their answer being read.
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuMicros, pinned } from './process.mjs';
 
-export async function load(url, { connections, seconds }) {
-  const statuses = new Map();
-  let answered = 0;
-  let lastAnswer = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const result = await autocannon({
-    url,
-    connections,
-    pipelining: 1,
-    // A backstop only: the clients stop themselves at `deadline` (below).
-    duration: seconds + 15,
-    timeout: 10,
-    setupClient(client) {
-      client.on('response', (statusCode) => {
-        answered += 1;
-        lastAnswer = performance.now();
-        statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
-        // Checked before autocannon sends the next request: the client then closes instead.
-        if (lastAnswer >= deadline) client.responseMax = client.reqsMade;
-      });
-    },
-  });
-  const elapsedSeconds = (lastAnswer - started) / 1000;
-  const ok = statuses.get(200) ?? 0;
+const REPORT_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'wrk-report.lua');
+
+export async function load(url, { connections, seconds, cpu }) {
+  const command = pinned(cpu, ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', REPORT_SCRIPT, url]);
+  // taskset execs wrk, so the child's pid is wrk's.
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  // wrk's own CPU, sampled while it runs (it cannot be read once it has exited): shows whether
+  // the load generator, rather than the server, was the limit.
+  let wrkCpu = 0;
+  const sample = () => (wrkCpu = Math.max(wrkCpu, cpuMicros(child.pid) || 0));
+  const sampler = setInterval(sample, 100);
+  child.stdout.on('data', sample);
+  const exit = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve(code ?? signal));
+  }).finally(() => clearInterval(sampler));
+  const line = output.split('\n').find((l) => l.startsWith('{"wrkReport"'));
+  if (exit !== 0 || !line) throw new Error(`wrk failed (${exit}):\n${output}`);
+  const r = JSON.parse(line);
+  const elapsedSeconds = r.durationUs / 1e6;
   return {
     seconds: elapsedSeconds,
-    answered,
-    ok,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statuses: Object.fromEntries(statuses),
-    requestsPerSecond: answered / elapsedSeconds,
-    latency: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+    answered: r.requests,
+    // wrk counts answers with a status of 400 or more; the contenders answer only 200 or 503.
+    ok: r.requests - r.statusErrors,
+    non2xx: r.statusErrors,
+    errors: r.connectErrors + r.readErrors + r.writeErrors + r.timeouts,
+    requestsPerSecond: r.requests / elapsedSeconds,
+    latency: { p50: r.p50Us / 1000, p99: r.p99Us / 1000, max: r.maxUs / 1000 },
+    loadCpuShare: wrkCpu / r.durationUs,
   };
 }

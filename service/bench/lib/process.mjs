@@ -44,12 +44,22 @@ export function memoryOf(pid, field) {
 }
 
 /**
- * Spawns `node <args>` with `env`, and measures cold start: from spawn until
- * GET /health/startup answers 200 (polled every 10 ms).
+ * The command line that runs `command` on the CPUs in `cpu` (a taskset list such as "1"), or
+ * anywhere when it is undefined. taskset execs the command: the child's pid is the command's,
+ * and every thread it starts inherits the affinity.
  */
-export async function startContender({ name, args, env, host, port, readyTimeoutMs = 15_000 }) {
+export function pinned(cpu, command) {
+  return cpu === undefined ? command : ['taskset', '-c', String(cpu), ...command];
+}
+
+/**
+ * Spawns `node <args>` with `env` (pinned to `cpu` when given), and measures cold start: from
+ * spawn until GET /health/startup answers 200 (polled every 10 ms).
+ */
+export async function startContender({ name, args, env, host, port, cpu, readyTimeoutMs = 15_000 }) {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, ...rest] = pinned(cpu, [process.execPath, ...args]);
+  const child = spawn(file, rest, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   // Keep only the tail of the output: enough to explain a failure, bounded in memory.
   let output = '';
   const keep = (chunk) => (output = (output + chunk.toString()).slice(-8192));
