@@ -15,7 +15,7 @@ import { validateRepository } from './lib/validate-repository';
 
 const ROOT = resolve(__dirname, '../..');
 const SCRIPT = join(ROOT, 'scripts/set-repo.mjs');
-const COPIED = ['apps', 'clusters', 'tests/monitoring', 'service/Dockerfile'];
+const COPIED = ['apps', 'clusters', 'monitoring', 'tests/monitoring', 'service/Dockerfile'];
 
 let copy: string;
 

@@ -1,0 +1,137 @@
+import { alertingRule, lines, seconds, type Alert, type Duration, type RecordingRule, type RuleGroup } from './rule';
+import { SERVICE } from './selectors';
+
+/**
+ * The service level objectives (docs/slos.md) and their multi-window, multi-burn-rate alerts
+ * (Google SRE workbook, chapter 5), from which the SLI recording rules and the alerts are made.
+ */
+export interface Slo {
+  name: 'availability' | 'latency';
+  /** Fraction of good requests over BUDGET_WINDOW. */
+  objective: number;
+  /** Counter series of good requests and of all requests; the SLI is their rate ratio. */
+  good: string;
+  total: string;
+  /** What a bad request is, as the alert descriptions say it after "{{ $value }}". */
+  badRequests: string;
+  /** The latency bound, for the dashboard's legend. */
+  bound?: string;
+}
+
+export const BUDGET_WINDOW: Duration = '30d';
+
+export const SLOS: readonly Slo[] = [
+  {
+    // A request to the API that did not end in 5xx.
+    name: 'availability',
+    objective: 0.999,
+    good: `http_request_duration_seconds_count{${SERVICE}, status_code!~"5.."}`,
+    total: `http_request_duration_seconds_count{${SERVICE}}`,
+    badRequests: 'of requests to visits fail with 5xx',
+  },
+  {
+    // GET / and GET /visits answered within 100 ms (a histogram bucket bound, le="0.1").
+    name: 'latency',
+    objective: 0.99,
+    good: `http_request_duration_seconds_bucket{${SERVICE}, method="GET", route=~"/|/visits", le="0.1"}`,
+    total: `http_request_duration_seconds_count{${SERVICE}, method="GET", route=~"/|/visits"}`,
+    badRequests: 'of GET / and GET /visits requests take longer than 100 ms',
+    bound: '< 100 ms',
+  },
+];
+
+/** One pair of windows: fires when both error ratios exceed burnRate × the error budget. */
+interface BurnWindow {
+  long: Duration;
+  short: Duration;
+  burnRate: number;
+}
+
+interface BurnRateAlert {
+  speed: 'Fast' | 'Slow';
+  severity: Alert['severity'];
+  for: Duration;
+  windows: readonly [BurnWindow, BurnWindow];
+  summary: (slo: Slo) => string;
+  /** The end of the description, after what is failing; budget is the budget in per cent. */
+  outlook: (budget: string) => string;
+}
+
+// A page when the 30-day budget would be gone in about 2 or 5 days, a ticket when in about 10 or 30 days.
+export const BURN_RATE_ALERTS: readonly BurnRateAlert[] = [
+  {
+    speed: 'Fast',
+    severity: 'critical',
+    for: '2m',
+    windows: [
+      { long: '1h', short: '5m', burnRate: 14.4 },
+      { long: '6h', short: '30m', burnRate: 6 },
+    ],
+    summary: (slo) => `Visits is burning its ${slo.name} error budget fast.`,
+    outlook: (budget) => `; at this rate the 30-day budget (${budget} %) is gone within days.`,
+  },
+  {
+    speed: 'Slow',
+    severity: 'warning',
+    for: '15m',
+    windows: [
+      { long: '1d', short: '2h', burnRate: 3 },
+      { long: '3d', short: '6h', burnRate: 1 },
+    ],
+    summary: (slo) => `Visits is steadily using up its ${slo.name} error budget.`,
+    outlook: (budget) => ` over the long window; the 30-day budget (${budget} %) will not last the month.`,
+  },
+];
+
+/** 1 - objective, without floating-point noise (0.001, not 0.0010000000000000009). */
+export const errorBudget = (slo: Slo): number => Number((1 - slo.objective).toPrecision(6));
+
+export const errorRatio = (slo: Slo, window: Duration): string => `visits:slo_${slo.name}:error_ratio_rate${window}`;
+
+/** 1 = the budget is untouched, 0 = spent. */
+export const budgetRemaining = (slo: Slo): string => `visits:slo_${slo.name}:error_budget_remaining`;
+
+/** 0.999 as "99.9". */
+export const percent = (fraction: number): string => `${Number((fraction * 100).toPrecision(6))}`;
+
+/** Every window an alert reads, and the budget's: each gets a recorded error ratio. */
+export const SLI_WINDOWS: readonly Duration[] = [
+  ...new Set([...BURN_RATE_ALERTS.flatMap((a) => a.windows.flatMap((w) => [w.long, w.short])), BUDGET_WINDOW]),
+].sort((a, b) => seconds(a) - seconds(b));
+
+function sliRules(slo: Slo): RecordingRule[] {
+  return [
+    // Written as 1 - good/total so the ratio exists (as 0) before the first bad request.
+    ...SLI_WINDOWS.map((window) => ({
+      record: errorRatio(slo, window),
+      expr: `1 - sum by (namespace) (rate(${slo.good}[${window}])) / sum by (namespace) (rate(${slo.total}[${window}]))`,
+    })),
+    { record: budgetRemaining(slo), expr: `1 - ${errorRatio(slo, BUDGET_WINDOW)} / ${errorBudget(slo)}` },
+  ];
+}
+
+function burnRateAlert(slo: Slo, spec: BurnRateAlert): Alert {
+  const budget = errorBudget(slo);
+  const threshold = (burnRate: number) => (burnRate === 1 ? `${budget}` : `(${burnRate} * ${budget})`);
+  const condition = (w: BurnWindow) =>
+    `(${errorRatio(slo, w.long)} > ${threshold(w.burnRate)} and ${errorRatio(slo, w.short)} > ${threshold(w.burnRate)})`;
+  return {
+    name: `Visits${slo.name[0]!.toUpperCase()}${slo.name.slice(1)}BudgetBurn${spec.speed}`,
+    expr: lines(condition(spec.windows[0]), 'or', condition(spec.windows[1])),
+    for: spec.for,
+    severity: spec.severity,
+    labels: { slo: slo.name },
+    summary: spec.summary(slo),
+    description: `In namespace {{ $labels.namespace }} {{ $value | humanizePercentage }} ${slo.badRequests}${spec.outlook(percent(budget))}`,
+  };
+}
+
+/** SLIs as error ratios over the windows the burn-rate alerts need. */
+export const sloRecordingRules: RuleGroup = { name: 'visits.slo.recording', rules: SLOS.flatMap(sliRules) };
+
+export function sloAlerts(runbookBaseUrl: string): RuleGroup {
+  return {
+    name: 'visits.slo.alerts',
+    rules: SLOS.flatMap((slo) => BURN_RATE_ALERTS.map((spec) => alertingRule(burnRateAlert(slo, spec), runbookBaseUrl))),
+  };
+}
