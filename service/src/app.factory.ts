@@ -1,6 +1,9 @@
+import type { RequestListener } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { HTTP_LIMITS } from './http/http-limits';
+import { createHttpServer } from './http/http-server';
 import { closeConnectionsWhileDraining } from './lifecycle/close-connections-while-draining';
 import { NestPinoLogger } from './logging/nest-logger';
 import { recordHttpMetrics } from './metrics/http-metrics.hook';
@@ -12,12 +15,9 @@ import type { ServiceContext } from './service-context';
  */
 export function createHttpAdapter(): FastifyAdapter {
   return new FastifyAdapter({
-    bodyLimit: 16 * 1024,
-    // Slow or stuck clients cannot hold a socket for ever.
-    requestTimeout: 10_000,
-    connectionTimeout: 10_000,
-    // Keep-alive longer than typical proxies' idle timeouts, so they close first.
-    keepAliveTimeout: 65_000,
+    // Timeouts, connection and pending-request limits live with the server (http/http-server.ts).
+    serverFactory: (handler: RequestListener) => createHttpServer(handler),
+    bodyLimit: HTTP_LIMITS.bodyBytes,
     // Requests that still arrive while closing are served, not refused: the delay has already
     // taken the pod out of the endpoints, and a served visit beats a 503.
     return503OnClosing: false,

@@ -14,6 +14,10 @@ export interface StartOptions {
   port?: number;
   /** Extra environment; merged over a quiet default (LOG_LEVEL=warn, SHUTDOWN_DELAY_MS=0). */
   env?: NodeJS.ProcessEnv;
+  /** Start inside this cgroup (its cgroup.procs file): a pod's memory limit, enforced by the kernel. */
+  cgroupProcs?: string;
+  /** Start with this command prefix, e.g. a network namespace's ['ip', 'netns', 'exec', name] (listen on its address). */
+  prefix?: string[];
   /** Run as this uid/gid (root only): lets a root test runner meet real EACCES. */
   uid?: number;
   gid?: number;
@@ -78,9 +82,14 @@ function assertReadableBy(main: string, user: { uid?: number; gid?: number }): v
 }
 
 /** Spawns a build of the service with only PATH and `env`, collecting everything it prints. */
-function spawnService(main: string, env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number }) {
+function spawnService(main: string, env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number; cgroupProcs?: string; prefix?: string[] }) {
   assertReadableBy(main, user);
-  const child = spawn(process.execPath, [main], {
+  // A shell that moves itself into the cgroup and execs node keeps its PID (as `ip netns exec`
+  // does): everything the service allocates is charged to the cgroup, and stop() signals node.
+  // The cgroup comes first: `ip netns exec` mounts a sysfs of the namespace's own, without cgroups.
+  const node = [...(user.prefix ?? []), process.execPath, main];
+  const [command, ...args] = user.cgroupProcs ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', user.cgroupProcs, ...node] : node;
+  const child = spawn(command!, args, {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     uid: user.uid,

@@ -4,6 +4,9 @@
  */
 const DECIMAL = /^(0|[1-9][0-9]*)\n?$/;
 
+/** The largest count: 2^53-1, the last whole number JavaScript and JSON clients hold exactly. */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
 export function formatCount(count: number): string {
   return `${count}\n`;
 }

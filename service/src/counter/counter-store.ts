@@ -1,10 +1,15 @@
 import { errnoOf, type CountFile } from './data-file';
-import { isValidCount } from './count-format';
+import { MAX_COUNT, isValidCount } from './count-format';
+
+/** Why a change was refused before it was written; each is a label of visits_refused_total. */
+export const REFUSAL_REASONS = ['count_limit', 'queue_full'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** What the store tells the outside world; metrics and logs implement it. */
 export interface StoreObserver {
   persisted(count: number, visits: number, seconds: number): void;
   persistFailed(reason: string, error: Error, lostVisits: number): void;
+  refused(reason: RefusalReason): void;
 }
 
 /** A change was not made durable, so it did not happen. */
@@ -14,6 +19,29 @@ export class PersistError extends Error {
     this.name = 'PersistError';
   }
 }
+
+/**
+ * The count is at 2^53-1, the largest whole number a JSON client reads exactly: a visit past it
+ * is refused, never acknowledged uncounted, and nothing larger is ever written (start-up would
+ * refuse the file). PUT /visits with a smaller count is the way out.
+ */
+export class CountLimitError extends Error {
+  constructor() {
+    super(`the count is at its limit ${MAX_COUNT}; nothing was recorded`);
+    this.name = 'CountLimitError';
+  }
+}
+
+/** More changes are waiting for the disk than the store accepts; the caller may retry shortly. */
+export class QueueFullError extends Error {
+  constructor(readonly limit: number) {
+    super(`${limit} changes are already waiting to be written; nothing was recorded`);
+    this.name = 'QueueFullError';
+  }
+}
+
+/** Changes that may wait for the disk at once: far above what the disk drains per write at full load. */
+export const DEFAULT_MAX_QUEUED = 4096;
 
 export interface PersistFailure {
   reason: string;
@@ -45,6 +73,7 @@ export class CounterStore {
   constructor(
     private readonly file: CountFile,
     private readonly observer: StoreObserver,
+    private readonly maxQueued = DEFAULT_MAX_QUEUED,
   ) {}
 
   /** Reads the file (missing: 0). A corrupt or unreadable file throws and is left untouched. */
@@ -108,6 +137,11 @@ export class CounterStore {
 
   private enqueue(operation: Operation): Promise<number> {
     if (!this.isLoaded) return Promise.reject(new Error('the counter is not loaded yet'));
+    // Bounded so that a flood costs answers, not memory; rewrites (self-healing) are never refused.
+    if (this.queue.length >= this.maxQueued && operation.kind !== 'rewrite') {
+      this.observer.refused('queue_full');
+      return Promise.reject(new QueueFullError(this.maxQueued));
+    }
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ operation, resolve, reject });
       // One writer at a time; whatever queues meanwhile rides on the next write.
@@ -139,8 +173,12 @@ export class CounterStore {
   private async commit(batch: Waiter[]): Promise<() => void> {
     let next = this.durable;
     let visits = 0;
-    const results = batch.map(({ operation }) => {
+    const results = batch.map(({ operation }): number | CountLimitError => {
       if (operation.kind === 'increment') {
+        if (next >= MAX_COUNT) {
+          this.observer.refused('count_limit');
+          return new CountLimitError();
+        }
         visits += 1;
         next += 1;
       } else if (operation.kind === 'set') {
@@ -162,6 +200,11 @@ export class CounterStore {
     this.durable = next;
     this.failure = undefined;
     this.observer.persisted(next, visits, Number(process.hrtime.bigint() - started) / 1e9);
-    return () => batch.forEach((waiter, i) => waiter.resolve(results[i]!));
+    return () =>
+      batch.forEach((waiter, i) => {
+        const result = results[i]!;
+        if (typeof result === 'number') waiter.resolve(result);
+        else waiter.reject(result);
+      });
   }
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PEER_FAILURE_REASONS } from '../cluster/peer-client';
+import { REFUSAL_REASONS } from '../counter/counter-store';
 
 /** Route label for requests that matched no route: one value, never the raw URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -49,6 +50,13 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  readonly visitsRefused = new Counter({
+    name: 'visits_refused_total',
+    help: 'Visits and restores refused before any write, by reason (count_limit, queue_full)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly buildInfo = new Gauge({
     name: 'visits_build_info',
     help: 'Always 1; labels carry the version and commit',
@@ -84,5 +92,6 @@ export class AppMetrics {
     // Zero series for the expected reasons, so increase() sees the very first failure.
     for (const reason of EXPECTED_FAILURES) this.persistFailures.inc({ reason }, 0);
     for (const reason of PEER_FAILURE_REASONS) this.peerFailures.inc({ reason }, 0);
+    for (const reason of REFUSAL_REASONS) this.visitsRefused.inc({ reason }, 0);
   }
 }

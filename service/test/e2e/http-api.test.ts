@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MAX_COUNT } from '../../src/counter/count-format';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 describe('HTTP API (Nest + real Fastify adapter, real loopback socket, real files)', () => {
@@ -25,6 +27,19 @@ describe('HTTP API (Nest + real Fastify adapter, real loopback socket, real file
     await t.get('/');
     expect((await t.get('/visits')).body).toEqual({ visits: 1, pod: 'visits-0' });
     expect((await t.get('/visits')).body).toEqual({ visits: 1, pod: 'visits-0' });
+  });
+
+  it('HEAD / answers as GET / would, and records nothing: link checkers and monitors are not visits', async () => {
+    await t.get('/');
+    for (let i = 0; i < 5; i++) {
+      const head = await fetch(`${t.url}/`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(head.headers.get('cache-control')).toBe('no-store');
+      expect(await head.text()).toBe('');
+    }
+    expect((await t.get('/visits')).body).toEqual({ visits: 1, pod: 'visits-0' });
+    expect(await readFile(join(t.dataDir, 'visits'), 'utf8')).toBe('1\n');
   });
 
   it('counts concurrent visits over HTTP exactly', async () => {
@@ -71,5 +86,29 @@ describe('HTTP API (Nest + real Fastify adapter, real loopback socket, real file
       expect(response.status).toBeLessThan(500);
     }
     expect((await t.get('/visits')).body).toMatchObject({ visits: 0 });
+  });
+});
+
+describe('the count at its upper edge, 2^53-1', () => {
+  let t: TestApp | undefined;
+  let dir: string;
+  afterEach(async () => {
+    await t?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses the visit past it with 507, counts the refusal, and leaves the file readable', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'visits-edge-'));
+    await writeFile(join(dir, 'visits'), `${MAX_COUNT - 1}\n`);
+    t = await createTestApp({ dataDir: dir });
+    expect((await t.get('/')).body).toEqual({ visits: MAX_COUNT, pod: 'visits-0' });
+    for (let i = 0; i < 3; i++) {
+      const refused = await t.get('/');
+      expect(refused.status).toBe(507);
+      expect(refused.body).toMatchObject({ statusCode: 507, message: expect.stringContaining(`at its limit ${MAX_COUNT}`) as unknown });
+    }
+    expect((await t.get('/visits')).body).toEqual({ visits: MAX_COUNT, pod: 'visits-0' });
+    expect(await readFile(join(dir, 'visits'), 'utf8')).toBe(`${MAX_COUNT}\n`);
+    expect((await t.get('/metrics')).text).toMatch(/^visits_refused_total\{reason="count_limit"\} 3$/m);
   });
 });

@@ -1,13 +1,21 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CounterStore, PersistError, type StoreObserver } from '../../src/counter/counter-store';
+import { MAX_COUNT } from '../../src/counter/count-format';
+import {
+  CountLimitError,
+  CounterStore,
+  PersistError,
+  QueueFullError,
+  type RefusalReason,
+  type StoreObserver,
+} from '../../src/counter/counter-store';
 import { DataFileError, DurableCountFile } from '../../src/counter/data-file';
 import { breakWrites, healWrites } from '../support/break-writes';
 
 /** Records what the store reports, as the metrics observer would see it. */
 function recorder() {
-  const events = { writes: 0, visits: 0, failures: [] as string[] };
+  const events = { writes: 0, visits: 0, failures: [] as string[], refused: [] as RefusalReason[] };
   const observer: StoreObserver = {
     persisted: (_count, visits) => {
       events.writes += 1;
@@ -15,6 +23,9 @@ function recorder() {
     },
     persistFailed: (reason) => {
       events.failures.push(reason);
+    },
+    refused: (reason) => {
+      events.refused.push(reason);
     },
   };
   return { events, observer };
@@ -34,9 +45,9 @@ describe('CounterStore on a real file system', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function openStore() {
+  async function openStore(maxQueued?: number) {
     const { events, observer } = recorder();
-    const store = new CounterStore(file, observer);
+    const store = new CounterStore(file, observer, maxQueued);
     await store.load();
     return { store, events };
   }
@@ -175,6 +186,37 @@ describe('CounterStore on a real file system', () => {
     const results = await Promise.all([store.increment(), store.set(100), store.increment(), store.increment()]);
     expect(results).toEqual([1, 100, 101, 102]);
     expect(store.count).toBe(102);
+  });
+
+  it('counts up to 2^53-1 and refuses every visit past it: nothing acknowledged uncounted, nothing unreadable written', async () => {
+    await writeFile(dataPath(), `${MAX_COUNT - 2}\n`);
+    const { store, events } = await openStore();
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => store.increment()));
+    expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value)).toEqual([MAX_COUNT - 1, MAX_COUNT]);
+    const refusals = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason as Error);
+    expect(refusals).toHaveLength(3);
+    for (const refusal of refusals) expect(refusal).toBeInstanceOf(CountLimitError);
+    expect(events.refused).toEqual(['count_limit', 'count_limit', 'count_limit']);
+    expect(await readFile(dataPath(), 'utf8')).toBe(`${MAX_COUNT}\n`);
+    // The file it wrote is one start-up accepts, and a restore is the way back below the limit.
+    await file.close();
+    file = new DurableCountFile(dir);
+    const reopened = await openStore();
+    expect(reopened.store.count).toBe(MAX_COUNT);
+    await expect(reopened.store.increment()).rejects.toBeInstanceOf(CountLimitError);
+    await expect(reopened.store.set(10)).resolves.toBe(10);
+    await expect(reopened.store.increment()).resolves.toBe(11);
+  });
+
+  it('refuses a change when the queue is full, and takes changes again once it drains', async () => {
+    const { store, events } = await openStore(3);
+    // The first visit starts a write at once; the next three wait in the queue; the fifth is refused.
+    const accepted = Array.from({ length: 4 }, () => store.increment());
+    await expect(store.increment()).rejects.toBeInstanceOf(QueueFullError);
+    expect(events.refused).toEqual(['queue_full']);
+    await expect(Promise.all(accepted)).resolves.toEqual([1, 2, 3, 4]);
+    await expect(store.increment()).resolves.toBe(5);
+    expect(await readFile(dataPath(), 'utf8')).toBe('5\n');
   });
 
   it('flush waits for every queued write', async () => {
