@@ -75,17 +75,18 @@ describe('schema', () => {
   });
 
   test('an unknown field in an Argo CD Application', async () => {
-    const problems = await problemsAfter('dev', replace('clusters/dev/visits.yaml', '    automated:', '    automatic:'));
-    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.syncPolicy.automatic', /unknown field/);
+    const problems = await problemsAfter('dev', replace('clusters/base/visits.yaml', '    automated:', '    automatic:'));
+    expectProblem(problems, 'clusters/base/visits.yaml', DEV_APP, 'spec.syncPolicy.automatic', /unknown field/);
   });
 
   test('an unknown field in an AppProject', async () => {
-    const problems = await problemsAfter('dev', replace('clusters/dev/project.yaml', '  destinations:', '  destination:'));
+    // Not `destinations`: the clusters' patches add its namespace, so kustomize would fail first.
+    const problems = await problemsAfter('dev', replace('clusters/base/project.yaml', '  orphanedResources:', '  orphanedResource:'));
     expectProblem(
       problems,
-      'clusters/dev/project.yaml',
+      'clusters/base/project.yaml',
       'AppProject argocd/visits (rendered from clusters/dev)',
-      'spec.destination',
+      'spec.orphanedResource',
       /unknown field/,
     );
   });
@@ -124,15 +125,15 @@ describe('schema', () => {
 describe('rendering', () => {
   test('a kustomization that does not build', async () => {
     const problems = await problemsAfter('dev', replace('apps/visits/base/kustomization.yaml', '  - service.yaml', '  - services.yaml'));
-    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.source.path', /kubectl kustomize apps\/visits\/envs\/dev failed/);
+    expectProblem(problems, 'clusters/base/visits.yaml', DEV_APP, 'spec.source.path', /kubectl kustomize apps\/visits\/envs\/dev failed/);
   });
 
   test('an Application path that does not exist', async () => {
     const problems = await problemsAfter(
       'dev',
-      replace('clusters/dev/visits.yaml', 'path: apps/visits/envs/dev', 'path: apps/visits/envs/staging'),
+      replace('clusters/dev/kustomization.yaml', 'value: apps/visits/envs/dev }', 'value: apps/visits/envs/staging }'),
     );
-    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.source.path', /does not exist/);
+    expectProblem(problems, 'clusters/base/visits.yaml', DEV_APP, 'spec.source.path', /does not exist/);
   });
 });
 
@@ -322,18 +323,18 @@ describe('Argo CD traps (DESIGN.md)', () => {
 
   test('an Application without ServerSideApply and prune', async () => {
     const problems = await problemsAfter('dev', async (root) => {
-      await replace('clusters/dev/visits.yaml', '      - ServerSideApply=true\n', '')(root);
-      await replace('clusters/dev/visits.yaml', 'prune: true', 'prune: false')(root);
+      await replace('clusters/base/visits.yaml', '      - ServerSideApply=true\n', '')(root);
+      await replace('clusters/base/visits.yaml', 'prune: true', 'prune: false')(root);
     });
-    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.syncPolicy.syncOptions', /ServerSideApply=true/);
-    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.syncPolicy.automated.prune', /must be true/);
+    expectProblem(problems, 'clusters/base/visits.yaml', DEV_APP, 'spec.syncPolicy.syncOptions', /ServerSideApply=true/);
+    expectProblem(problems, 'clusters/base/visits.yaml', DEV_APP, 'spec.syncPolicy.automated.prune', /must be true/);
   });
 
   test('the visits Application synced in the same wave as the CRDs it needs', async () => {
-    const problems = await problemsAfter('dev', replace('clusters/dev/visits.yaml', "sync-wave: '1'", "sync-wave: '0'"));
+    const problems = await problemsAfter('dev', replace('clusters/base/visits.yaml', "sync-wave: '1'", "sync-wave: '0'"));
     expectProblem(
       problems,
-      'clusters/dev/visits.yaml',
+      'clusters/base/visits.yaml',
       DEV_APP,
       'metadata.annotations["argocd.argoproj.io/sync-wave"]',
       /later than kube-prometheus-stack/,
@@ -355,7 +356,7 @@ describe('Argo CD traps (DESIGN.md)', () => {
   });
 
   test('a chart version that is not pinned', async () => {
-    const file = 'clusters/dev/kube-prometheus-stack.yaml';
+    const file = 'clusters/base/kube-prometheus-stack.yaml';
     const problems = await problemsAfter('dev', replace(file, /targetRevision: \d+\.\d+\.\d+/, 'targetRevision: 91.*'));
     expectProblem(
       problems,
@@ -367,7 +368,7 @@ describe('Argo CD traps (DESIGN.md)', () => {
   });
 
   test('a root Application that would cascade-delete everything below it', async () => {
-    const file = 'clusters/dev/root.yaml';
+    const file = 'clusters/base/root.yaml';
     const problems = await problemsAfter(
       'dev',
       replace(file, '  namespace: argocd\n', '  namespace: argocd\n  finalizers:\n    - resources-finalizer.argocd.argoproj.io\n'),
@@ -375,14 +376,28 @@ describe('Argo CD traps (DESIGN.md)', () => {
     expectProblem(problems, file, 'Application argocd/root (rendered from clusters/dev)', 'metadata.finalizers', /must not carry/);
   });
 
+  test("a cluster's root Application that syncs another cluster's folder", async () => {
+    const problems = await problemsAfter(
+      'dev',
+      replace('clusters/dev/kustomization.yaml', 'value: clusters/dev }', 'value: clusters/prod }'),
+    );
+    expectProblem(
+      problems,
+      'clusters/base/root.yaml',
+      'Application argocd/root (rendered from clusters/dev)',
+      'spec.source.path',
+      /must be clusters\/dev, the folder this root is applied from/,
+    );
+  });
+
   test('an Application that root may prune or delete', async () => {
-    const file = 'clusters/dev/visits.yaml';
+    const file = 'clusters/base/visits.yaml';
     const problems = await problemsAfter('dev', replace(file, 'Prune=false,Delete=false', 'Prune=false'));
     expectProblem(problems, file, DEV_APP, 'metadata.annotations["argocd.argoproj.io/sync-options"]', /Delete=false/);
   });
 
   test('an AppProject open to any repository', async () => {
-    const file = 'clusters/dev/project.yaml';
+    const file = 'clusters/base/project.yaml';
     const problems = await problemsAfter('dev', replace(file, 'sourceRepos:\n', "sourceRepos:\n    - '*'\n"));
     expectProblem(problems, file, 'AppProject argocd/visits (rendered from clusters/dev)', 'spec.sourceRepos[0]', /no wildcards/);
   });
@@ -390,8 +405,8 @@ describe('Argo CD traps (DESIGN.md)', () => {
   test('an Application whose repository URL differs from the others', async () => {
     const problems = await problemsAfter(
       'dev',
-      replace('clusters/dev/visits.yaml', 'https://github.com/example/visits.git', 'https://github.com/fork/visits.git'),
+      replace('clusters/base/visits.yaml', 'https://github.com/example/visits.git', 'https://github.com/fork/visits.git'),
     );
-    expectProblem(problems, 'clusters/dev/visits.yaml', DEV_APP, 'spec.source.repoURL', /not in AppProject visits's sourceRepos/);
+    expectProblem(problems, 'clusters/base/visits.yaml', DEV_APP, 'spec.source.repoURL', /not in AppProject visits's sourceRepos/);
   });
 });

@@ -4,7 +4,7 @@
  * prometheus-operator CRDs; unknown fields rejected) and the cross-checks of lib/.
  * Real parts only: kubectl kustomize, the model packages' validators, the built service.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,12 @@ import { RouteOracle } from './lib/service-routes';
 import { validateRepository } from './lib/validate-repository';
 
 const ROOT = resolve(__dirname, '../..');
+
+/** The clusters docs/deploy.md lists under "What gets deployed", one line each (adding a cluster). */
+function documentedClusters(): string[] {
+  const text = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
+  return [...text.matchAll(/^(clusters\/[a-z0-9-]+)\/ /gm)].map((m) => m[1]).filter((dir) => dir !== 'clusters/base');
+}
 
 let repo: Repository;
 let oracle: RouteOracle;
@@ -32,8 +38,11 @@ afterAll(async () => {
 describe('the manifests in this repository', () => {
   test('every cluster entry point and every Application path from this repository renders', () => {
     expect(formatProblems(repo.problems)).toBe('');
-    expect(repo.entryPoints).toEqual(['clusters/dev', 'clusters/prod']);
-    expect([...repo.renders.keys()].sort()).toEqual(['apps/visits/envs/dev', 'apps/visits/envs/prod', 'clusters/dev', 'clusters/prod']);
+    // Every folder in clusters/ but base, and each one documented: a new cluster needs no edit here.
+    expect(repo.entryPoints).toEqual(documentedClusters().sort());
+    expect(repo.entryPoints).toEqual(expect.arrayContaining(['clusters/dev', 'clusters/prod']));
+    const overlays = readdirSync(join(ROOT, 'apps/visits/envs')).map((env) => `apps/visits/envs/${env}`);
+    expect([...repo.renders.keys()].sort()).toEqual([...overlays, ...repo.entryPoints].sort());
   });
 
   test('pass the schemas and every cross-check', async () => {

@@ -1,11 +1,11 @@
 /**
  * Alert delivery end to end: a real Prometheus evaluates the project's rules and sends what fires
- * to a real Alertmanager running the routing committed in clusters/dev/kube-prometheus-stack.yaml;
- * the receivers are webhooks on loopback, their URLs read from files as the cluster reads them
- * from the Secret alertmanager-receivers. Shown: critical alerts page, grouped by alert and
- * namespace, with labels and runbook_url; a warning about a pod whose critical alert fires is
- * inhibited; a silence holds; an ordinary warning reaches chat; Watchdog reaches the dead man's
- * switch.
+ * to a real Alertmanager running the routing committed in clusters/base/kube-prometheus-stack.yaml,
+ * as clusters/dev renders it; the receivers are webhooks on loopback, their URLs read from files
+ * as the cluster reads them from the Secret alertmanager-receivers. Shown: critical alerts page,
+ * grouped by alert and namespace, with labels and runbook_url; a warning about a pod whose
+ * critical alert fires is inhibited; a silence holds; an ordinary warning reaches chat; Watchdog
+ * reaches the dead man's switch.
  *
  * Alertmanager 0.31.0 is built from its module (tools/alertmanager): Debian's 0.25 rejects
  * `url_file`. Only durations are changed for the test: every `for` of the rules becomes 0s and the
@@ -13,7 +13,7 @@
  * inhibition and receivers are the committed ones.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { parse, stringify } from 'yaml';
 import { stopChild } from '../support/child-process';
 import { freePort } from '../support/service-process';
 import { startPrometheus, waitFor, type PrometheusServer } from './support/prometheus-server';
-import { REPO_ROOT, renderOverlay, ruleFileText, ruleGroupsOf, type RuleGroup } from './support/rendered-monitoring';
+import { CLUSTERS, REPO_ROOT, renderOverlay, ruleFileText, ruleGroupsOf, stackValues, type RuleGroup } from './support/rendered-monitoring';
 
 jest.setTimeout(120_000);
 
@@ -46,8 +46,7 @@ let prometheus: PrometheusServer | undefined;
 
 /** The committed Alertmanager configuration, receivers pointed at `secretsDir`, durations shortened. */
 async function committedConfig(secretsDir: string): Promise<Record<string, unknown>> {
-  const app = parse(await readFile(join(REPO_ROOT, 'clusters/dev/kube-prometheus-stack.yaml'), 'utf8'));
-  const config = app.spec.source.helm.valuesObject.alertmanager.config;
+  const config = stackValues('dev').alertmanager.config;
   const text = stringify(config).replaceAll(SECRETS, `${secretsDir}/`);
   const shortened = parse(text);
   const shorten = (route: Record<string, unknown>) => {
@@ -220,11 +219,10 @@ test("Watchdog reaches the dead man's switch, again and again, and nothing else"
     expect(notified(receiver).flatMap((n) => n.alerts.map((a) => a.labels.alertname))).not.toContain('Watchdog');
 });
 
-describe.each(['dev', 'prod'])('clusters/%s: where alerts go is not in git, and Grafana sees the Alertmanager', (cluster) => {
-  let values: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- Helm values, read field by field
-  beforeAll(async () => {
-    values = parse(await readFile(join(REPO_ROOT, 'clusters', cluster, 'kube-prometheus-stack.yaml'), 'utf8')).spec.source.helm
-      .valuesObject;
+describe.each(CLUSTERS)('clusters/%s: where alerts go is not in git, and Grafana sees the Alertmanager', (cluster) => {
+  let values: ReturnType<typeof stackValues>;
+  beforeAll(() => {
+    values = stackValues(cluster);
   });
 
   test('every receiver reads its address from the Secret alertmanager-receivers, mounted by the operator', () => {

@@ -3,10 +3,9 @@
  * rule asks for (the SLO's 30 days), on a volume that survives a restart, with a size limit
  * below the volume's. Checked in every cluster's kube-prometheus-stack values.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { REPO_ROOT } from './support/rendered-monitoring';
+import { CLUSTERS, REPO_ROOT, stackValues } from './support/rendered-monitoring';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 const BYTES: Record<string, number> = { GB: 1e9, GiB: 2 ** 30, Gi: 2 ** 30, TB: 1e12, TiB: 2 ** 40, Ti: 2 ** 40 };
@@ -24,15 +23,13 @@ const bytes = (size: string): number => {
 
 const rules = readFileSync(join(REPO_ROOT, 'apps/visits/components/monitoring/prometheusrule.yaml'), 'utf8');
 const longestRange = Math.max(...[...rules.matchAll(/\[(\d+[smhdwy])\]/g)].map((m) => seconds(m[1])));
-const clusters = readdirSync(join(REPO_ROOT, 'clusters'));
 
 test('the rules read ranges up to 30 days', () => {
   expect(longestRange).toBe(30 * 86400);
 });
 
-test.each(clusters)('clusters/%s: Prometheus keeps the longest range, on a volume, within its size', (cluster) => {
-  const app = parse(readFileSync(join(REPO_ROOT, 'clusters', cluster, 'kube-prometheus-stack.yaml'), 'utf8'));
-  const spec = app.spec.source.helm.valuesObject.prometheus.prometheusSpec;
+test.each(CLUSTERS)('clusters/%s: Prometheus keeps the longest range, on a volume, within its size', (cluster) => {
+  const spec = stackValues(cluster).prometheus.prometheusSpec;
   expect(seconds(spec.retention)).toBeGreaterThan(longestRange);
   const volume = spec.storageSpec?.volumeClaimTemplate?.spec;
   expect(volume?.accessModes).toEqual(['ReadWriteOnce']);

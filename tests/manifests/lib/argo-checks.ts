@@ -39,6 +39,9 @@ function applicationProblems(repo: Repository, app: RenderedObject, report: Repo
     report('metadata.finalizers', `the root Application must not carry ${FINALIZER}: deleting it would delete every child`);
   if (!isRoot && !(metadata.finalizers ?? []).includes(FINALIZER))
     report('metadata.finalizers', `must include ${FINALIZER}, so deleting the Application deletes what it deployed`);
+  // Each cluster's root names its own folder: a new cluster copied from another must not sync that one.
+  if (isRoot && spec.source.path.replace(/\/+$/, '') !== app.renderedFrom)
+    report('spec.source.path', `must be ${app.renderedFrom}, the folder this root is applied from, so that it syncs itself`);
   if (app.file.startsWith('clusters/')) rootManagedProblems(app, report);
   if (!listOption(metadata.annotations?.['argocd.argoproj.io/compare-options']).includes('ServerSideDiff=true')) {
     report('metadata.annotations["argocd.argoproj.io/compare-options"]', 'must include ServerSideDiff=true');

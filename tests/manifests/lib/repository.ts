@@ -17,7 +17,7 @@ export interface AppSource {
 /** Everything Argo CD would render from this repository, starting at clusters/<name>/. */
 export interface Repository {
   root: string;
-  /** The directories a person applies by hand: every clusters/<name>/ with a kustomization. */
+  /** The directories a person applies by hand: clusterDirs(root). */
   entryPoints: string[];
   /** Rendered directory -> its objects. */
   renders: Map<string, RenderedObject[]>;
@@ -46,6 +46,19 @@ export function isRepoSource(source: AppSource): boolean {
   return source.chart === undefined;
 }
 
+/** The shared part of every cluster (clusters/base/): rendered only through the clusters. */
+const CLUSTER_BASE = 'clusters/base';
+
+/** Every cluster: each clusters/<name>/ with a kustomization, but the shared base. */
+export function clusterDirs(root: string): string[] {
+  const clustersDir = join(root, 'clusters');
+  if (!existsSync(clustersDir)) return [];
+  return readdirSync(clustersDir)
+    .map((name) => `clusters/${name}`)
+    .filter((dir) => dir !== CLUSTER_BASE && statSync(join(root, dir)).isDirectory() && existsSync(join(root, dir, 'kustomization.yaml')))
+    .sort();
+}
+
 /**
  * Renders every cluster entry point, then every Application path whose source is this
  * repository, following Applications found in those renders (app of apps) until none is new.
@@ -54,15 +67,7 @@ export function isRepoSource(source: AppSource): boolean {
  */
 export async function loadRepository(root: string, options: { only?: string[]; comparePlain?: boolean } = {}): Promise<Repository> {
   const { only, comparePlain = false } = options;
-  const clustersDir = join(root, 'clusters');
-  const entryPoints =
-    only ??
-    (existsSync(clustersDir)
-      ? readdirSync(clustersDir)
-          .filter((name) => statSync(join(clustersDir, name)).isDirectory() && existsSync(join(clustersDir, name, 'kustomization.yaml')))
-          .map((name) => `clusters/${name}`)
-          .sort()
-      : []);
+  const entryPoints = only ?? clusterDirs(root);
   const repo: Repository = { root, entryPoints, renders: new Map(), objects: [], sources: [], problems: [] };
   if (entryPoints.length === 0) {
     repo.problems.push({ file: 'clusters/', object: '-', field: '-', message: 'no clusters/<name>/kustomization.yaml entry point found' });

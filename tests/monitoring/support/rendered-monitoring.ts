@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { clusterDirs } from '../../manifests/lib/repository';
 
 /**
  * The monitoring objects as Argo CD would apply them: `kubectl kustomize` of an overlay, so the
- * proof covers what ships (the component as included by apps/visits/envs/<env>), not a copy.
+ * proof covers what ships (the component as included by apps/visits/envs/<env>, the
+ * kube-prometheus-stack Application as each clusters/<name> includes it), not a copy.
  */
 export const REPO_ROOT = resolve(__dirname, '../../..');
 export const COMPONENT_DIR = resolve(REPO_ROOT, 'apps/visits/components/monitoring');
@@ -33,8 +35,23 @@ export interface RuleGroup {
   rules: Rule[];
 }
 
+/** Every cluster's name: clusters/<name>/, the shared base left out. */
+export const CLUSTERS = clusterDirs(REPO_ROOT).map((dir) => dir.replace(/^clusters\//, ''));
+
 export function renderOverlay(env = 'dev'): KubeObject[] {
-  const out = execFileSync('kubectl', ['kustomize', resolve(REPO_ROOT, 'apps/visits/envs', env)], {
+  return render(resolve(REPO_ROOT, 'apps/visits/envs', env));
+}
+
+/** The kube-prometheus-stack Helm values (`valuesObject`) in the render of clusters/<cluster>. */
+// Helm values are untyped: the tests read them field by field.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function stackValues(cluster: string): Record<string, any> {
+  const app = findOne(render(resolve(REPO_ROOT, 'clusters', cluster)), 'Application', 'kube-prometheus-stack');
+  return (app.spec as { source: { helm: { valuesObject: Record<string, unknown> } } }).source.helm.valuesObject;
+}
+
+function render(dir: string): KubeObject[] {
+  const out = execFileSync('kubectl', ['kustomize', dir], {
     encoding: 'utf8',
     timeout: 60_000,
     maxBuffer: 32 * 1024 * 1024,
