@@ -83,6 +83,26 @@ export const ALERTS: readonly Alert[] = [
       'Pod {{ $labels.namespace }}/{{ $labels.pod }} failed {{ $value | printf "%.0f" }} durable writes with {{ $labels.reason }} in the last 5 minutes; its visits are answered 503 and it is not ready.',
   },
   {
+    // 2^53-1 visits: every further visit is answered 507 and not counted until someone restores a
+    // smaller count. Practically unreachable, so when it happens it is a bug or a bad restore.
+    name: 'VisitsCountAtLimit',
+    expr: `sum by (namespace, pod) (increase(visits_refused_total{${SERVICE}, reason="count_limit"}[5m])) > 0`,
+    severity: 'critical',
+    summary: 'A visits replica is at the largest count it can hold and refuses visits.',
+    description:
+      'Pod {{ $labels.namespace }}/{{ $labels.pod }} refused {{ $value | printf "%.0f" }} visits in the last 5 minutes with 507: its count is at 2^53-1.',
+  },
+  {
+    // More visits wait for the disk than the store takes (4096): some are answered 503 with Retry-After.
+    name: 'VisitsShedding',
+    expr: `sum by (namespace, pod) (increase(visits_refused_total{${SERVICE}, reason="queue_full"}[5m])) > 0`,
+    for: '5m',
+    severity: 'warning',
+    summary: 'A visits replica is shedding load: its write queue is full.',
+    description:
+      'Pod {{ $labels.namespace }}/{{ $labels.pod }} answered {{ $value | printf "%.0f" }} visits with 503 in the last 5 minutes because more visits were waiting for its disk than it queues.',
+  },
+  {
     // The durable count only grows; a smaller one (usually right after a restart) means the
     // volume lost data, or someone restored an older value on purpose.
     name: 'VisitsCountWentBackwards',

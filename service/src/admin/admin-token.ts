@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
-export type TokenCheck = 'ok' | 'missing' | 'wrong';
+export type TokenCheck = 'ok' | 'missing' | 'malformed' | 'wrong';
 
 /** The token file is configured but cannot give a usable token: nobody is let in. */
 export class TokenUnavailableError extends Error {
@@ -15,6 +15,8 @@ export class TokenUnavailableError extends Error {
 }
 
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+/** "Bearer" and something: a header that tried, as opposed to none or another scheme. */
+const BEARER_ATTEMPT = /^Bearer[ \t]+\S/i;
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
@@ -30,7 +32,7 @@ export class AdminToken {
 
   async check(authorization: string | undefined): Promise<TokenCheck> {
     const presented = BEARER.exec(authorization ?? '')?.[1];
-    if (presented === undefined) return 'missing';
+    if (presented === undefined) return BEARER_ATTEMPT.test(authorization ?? '') ? 'malformed' : 'missing';
     const expected = await this.read();
     // Equal-length SHA-256 digests: timingSafeEqual needs equal lengths, and the time taken
     // then tells nothing about the token's length or how many leading characters matched.
@@ -47,6 +49,8 @@ export class AdminToken {
     // Templates and `echo` add a trailing newline; it is not part of the token.
     const token = text.trim();
     if (token === '') throw new TokenUnavailableError(this.file, 'is empty');
+    // A header carries one word after "Bearer": such a token could never be presented.
+    if (/\s/.test(token)) throw new TokenUnavailableError(this.file, 'holds whitespace inside the token: a bearer token is one word');
     return token;
   }
 }

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Config } from '../config/config';
 import { CounterStore, PersistError } from '../counter/counter-store';
 import type { Logger } from '../logging/logger';
+import { ThrottledLog } from '../logging/throttled-log';
 import { CONFIG, LOGGER } from '../tokens';
 import { AdminToken, TokenUnavailableError } from './admin-token';
 import { isJsonContentType, parseRestoreBody, RESTORE_BODY_LIMIT } from './restore-body';
@@ -31,8 +32,19 @@ function send(reply: FastifyReply, statusCode: number, error: string, message: s
  * route's own error handler turns Fastify's body errors (wrong type, too large, bad JSON)
  * into 400s with clear messages. Without ADMIN_TOKEN_FILE the route does not exist (404).
  */
+/** Refusals are logged at most once a minute each, with how many were left out. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+const UNAUTHORIZED: Record<'missing' | 'malformed' | 'wrong', string> = {
+  missing: 'a bearer token is required',
+  malformed: 'the Authorization header must be "Bearer <token>", the token one word',
+  wrong: 'the bearer token is not valid',
+};
+
 @Injectable()
 export class RestoreRoute implements OnModuleInit {
+  private readonly refusalLog = new ThrottledLog(REFUSAL_LOG_INTERVAL_MS);
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(CONFIG) private readonly config: Config,
@@ -65,14 +77,22 @@ export class RestoreRoute implements OnModuleInit {
       result = await token.check(request.headers.authorization);
     } catch (err) {
       if (!(err instanceof TokenUnavailableError)) throw err;
-      this.logger.error({ err: { message: err.message } }, 'PUT /visits refused: no usable admin token');
+      this.refusalLog.event(err.message, (leftOut) =>
+        this.logger.error(
+          { err: { message: err.message }, alsoRefusedSinceLastLine: leftOut },
+          'PUT /visits refused: no usable admin token',
+        ),
+      );
       await send(reply, 503, 'Service Unavailable', 'the admin token is not available on this replica');
       return;
     }
     if (result === 'ok') return;
-    if (result === 'wrong') this.logger.warn({ remoteAddress: request.ip }, 'PUT /visits refused: wrong bearer token');
+    if (result === 'wrong')
+      this.refusalLog.event('wrong token', (leftOut) =>
+        this.logger.warn({ remoteAddress: request.ip, alsoRefusedSinceLastLine: leftOut }, 'PUT /visits refused: wrong bearer token'),
+      );
     reply.header('www-authenticate', 'Bearer realm="visits"');
-    await send(reply, 401, 'Unauthorized', result === 'missing' ? 'a bearer token is required' : 'the bearer token is not valid');
+    await send(reply, 401, 'Unauthorized', UNAUTHORIZED[result]);
   }
 
   private bodyError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -7,6 +7,9 @@ const DECIMAL = /^(0|[1-9][0-9]*)\n?$/;
 /** The largest count: 2^53-1, the last whole number JavaScript and JSON clients hold exactly. */
 export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 
+/** The longest a data file can be: the digits of MAX_COUNT and a newline. */
+export const MAX_FILE_BYTES = formatCount(MAX_COUNT).length;
+
 export function formatCount(count: number): string {
   return `${count}\n`;
 }
@@ -15,15 +18,19 @@ export function formatCount(count: number): string {
 export function parseCount(text: string): number {
   if (text.length === 0) throw new Error('the file is empty');
   if (!DECIMAL.test(text)) {
-    const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-    throw new Error(`expected a non-negative decimal integer and a newline, found ${JSON.stringify(shown)}`);
+    throw new Error(`expected a non-negative decimal integer and a newline, found ${JSON.stringify(shorten(text))}`);
   }
   const count = Number(text.trimEnd());
-  if (!Number.isSafeInteger(count)) throw new Error(`the count ${text.trimEnd()} is beyond 2^53-1`);
+  if (!Number.isSafeInteger(count)) throw new Error(`the count ${shorten(text.trimEnd())} is beyond 2^53-1`);
   return count;
 }
 
 /** True for a value that may be stored: a whole number from 0 to 2^53-1. */
 export function isValidCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** At most 40 characters of a file's text for a message: a huge file must not make a huge log line. */
+function shorten(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}… (${text.length} characters)` : text;
 }

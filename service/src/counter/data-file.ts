@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, statfs, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { formatCount, parseCount } from './count-format';
+import { constants, type Stats } from 'node:fs';
+import { mkdir, open, stat, statfs, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { MAX_FILE_BYTES, formatCount, parseCount } from './count-format';
 import { WriterThread } from './writer-thread';
 
 export const DATA_FILE_NAME = 'visits';
@@ -47,11 +48,16 @@ export class DurableCountFile implements CountFile {
   }
 
   async read(): Promise<number | undefined> {
-    await mkdir(this.dir, { recursive: true });
+    try {
+      await createDirectory(this.dir);
+    } catch (err) {
+      throw new DataFileError(this.path, `its directory cannot be created (${errnoOf(err)}: ${(err as Error).message})`);
+    }
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await readSmallRegularFile(this.path);
     } catch (err) {
+      if (err instanceof DataFileError) throw err;
       if (isErrno(err, 'ENOENT')) {
         this.writer.start();
         return undefined;
@@ -113,6 +119,51 @@ export class MemoryCountFile implements CountFile {
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/**
+ * mkdir -p that reports the real cause: Node's recursive mkdir answers ENOENT where the parent
+ * is on a read-only file system (EROFS) or not writable, which sends an operator the wrong way.
+ */
+async function createDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) {
+      if ((await stat(dir)).isDirectory()) return;
+      throw err;
+    }
+    if (!isErrno(err, 'ENOENT') || dirname(dir) === dir) throw err;
+    await createDirectory(dirname(dir));
+    await mkdir(dir).catch((again: unknown) => {
+      if (!isErrno(again, 'EEXIST')) throw again;
+    });
+  }
+}
+
+/**
+ * Reads the data file, refusing what cannot be a count before reading it: a FIFO or device would
+ * block start-up for ever (opened non-blocking, then checked), and a file larger than any count
+ * would only be read to be refused, its whole content landing in the error message.
+ */
+async function readSmallRegularFile(path: string): Promise<string> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new DataFileError(path, `it is not a regular file (${fileKind(stats)})`);
+    if (stats.size > MAX_FILE_BYTES)
+      throw new DataFileError(path, `it is ${stats.size} bytes long; a count takes at most ${MAX_FILE_BYTES} (not read)`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'EISDIR: a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  return 'a device';
 }
 
 export function errnoOf(err: unknown): string {

@@ -94,8 +94,27 @@ describe('PUT /visits: authentication', () => {
     expect(answer.body.message).toBe('the bearer token is not valid');
   });
 
+  it('answers 401 naming the expected form for a Bearer header whose token is not one word', async () => {
+    const answer = await expectUnchanged(() => put('{"visits":5}', { ...json, authorization: `Bearer ${token} extra` }));
+    expect(answer.status).toBe(401);
+    expect(answer.body.message).toBe('the Authorization header must be "Bearer <token>", the token one word');
+  });
+
+  it('logs a flood of wrong tokens as one line, not one line per request', async () => {
+    const wrongLines = () =>
+      replica
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('wrong bearer token')).length;
+    const before = wrongLines();
+    for (let i = 0; i < 50; i++) expect((await put('{"visits":5}', { ...json, authorization: `Bearer ${newToken()}` })).status).toBe(401);
+    expect(wrongLines() - before).toBeLessThanOrEqual(1);
+    expect(await count()).not.toBe(5);
+  });
+
   it('checks the token before reading the body: an unauthenticated oversized body gets 401, not 400', async () => {
-    const answer = await expectUnchanged(() => put(`{"visits":1,"pad":"${'x'.repeat(20_000)}"}`, json));
+    // Over the route's 256 bytes, under the service's 16 KiB (beyond which every route answers 413 unread).
+    const answer = await expectUnchanged(() => put(`{"visits":1,"pad":"${'x'.repeat(2_000)}"}`, json));
     expect(answer.status).toBe(401);
   });
 });
@@ -114,7 +133,12 @@ describe('PUT /visits: bad bodies each get 400 and change nothing', () => {
     ['octet-stream', '5', { 'content-type': 'application/octet-stream' }, /the Content-Type must be application\/json/],
     ['no body and no content type', undefined, {}, /the Content-Type must be application\/json/],
     ['oversized (300 bytes)', `{"visits":5${' '.repeat(300)}}`, json, /the body must be at most 256 bytes/],
-    ['oversized (20 kB)', `{"visits":5,"pad":"${'x'.repeat(20_000)}"}`, json, /the body must be at most 256 bytes/],
+    [
+      'oversized (2 kB: over the route limit, under the service-wide 16 KiB)',
+      `{"visits":5,"pad":"${'x'.repeat(2_000)}"}`,
+      json,
+      /the body must be at most 256 bytes/,
+    ],
     ['an extra field', '{"visits":5,"pod":"visits-1"}', json, /unexpected field\(s\) "pod": send only \{"visits": n\}/],
     ['no "visits" field', '{}', json, /the field "visits" is missing/],
     ['an array', '[5]', json, /the body must be a JSON object/],
@@ -223,6 +247,20 @@ describe('PUT /visits: the token file', () => {
     const withToken = await expectUnchanged(() => restore(99));
     expect(withToken.status).toBe(503);
     expect(replica.output()).toMatch(/admin token file .* is empty/);
+  });
+});
+
+describe('PUT /visits: a token file with whitespace inside the token', () => {
+  afterEach(async () => {
+    await writeToken(`${token}\n`);
+  });
+
+  it('is refused as unusable (503, and the log says why), not answered as if the client sent no token', async () => {
+    await writeToken('two words\n');
+    const answer = await expectUnchanged(() => put('{"visits":99}', { ...json, authorization: 'Bearer two' }));
+    expect(answer.status).toBe(503);
+    expect(answer.body.message).toBe('the admin token is not available on this replica');
+    expect(replica.output()).toMatch(/admin token file .* holds whitespace inside the token/);
   });
 });
 
