@@ -8,12 +8,16 @@
 # Environment (all optional):
 #   CLUSTER_NAME (visits)   REPO_URL (origin's URL)   REVISION (HEAD)   IMAGE (localhost/visits:e2e-<rev>)
 #   ARGOCD_VERSION          ARGOCD_REPO_TOKEN (read token for a private repository)   SYNC_TIMEOUT (600 s)
+#   KIND_NODE_IMAGE         the node image, pinned by digest (kind v0.32.0's default, Kubernetes 1.36)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CLUSTER_NAME="${CLUSTER_NAME:-visits}"
 CONTEXT="kind-${CLUSTER_NAME}"
 ARGOCD_VERSION="${ARGOCD_VERSION:-v3.6.1}"
+# The node image kind v0.32.0 was released with, by digest (not a tag a later push can move);
+# the same Kubernetes minor as the local real cluster (tools/kubernetes/go.mod).
+KIND_NODE_IMAGE="${KIND_NODE_IMAGE:-kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5}"
 # ServiceMonitor and PrometheusRule CRDs: the dev overlay includes the monitoring component.
 PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.94.0}"
 SYNC_TIMEOUT="${SYNC_TIMEOUT:-600}"
@@ -41,20 +45,23 @@ fi
 
 say "kind cluster ${CLUSTER_NAME} (${engine})"
 if ! kind get clusters 2>/dev/null | grep -qx "$CLUSTER_NAME"; then
-  kind create cluster --name "$CLUSTER_NAME" --wait 180s
+  kind create cluster --name "$CLUSTER_NAME" --image "$KIND_NODE_IMAGE" --wait 180s
 fi
 
 say "image ${IMAGE}"
 "$engine" build -f service/Dockerfile \
   --build-arg VERSION="$(node -p "require('./service/package.json').version")" \
   --build-arg COMMIT="$REVISION" -t "$IMAGE" .
+# Through an archive of the one platform the nodes run: with Docker's containerd image store (the
+# default since Docker 29), `kind load docker-image` exports an index whose other platforms' blobs
+# are absent, and the node's import fails with "content digest ... not found".
+archive="$(mktemp)"; trap 'rm -f "$archive"' EXIT
 if [ "$engine" = docker ]; then
-  kind load docker-image "$IMAGE" --name "$CLUSTER_NAME"
+  docker image save --platform "$(docker version -f '{{.Server.Os}}/{{.Server.Arch}}')" -o "$archive" "$IMAGE"
 else
-  archive="$(mktemp)"; trap 'rm -f "$archive"' EXIT
   podman save -o "$archive" "$IMAGE"
-  kind load image-archive "$archive" --name "$CLUSTER_NAME"
 fi
+kind load image-archive "$archive" --name "$CLUSTER_NAME"
 
 say "Argo CD ${ARGOCD_VERSION}"
 kubectl --context "$CONTEXT" create namespace argocd --dry-run=client -o yaml | kubectl --context "$CONTEXT" apply -f -
