@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { createMemoryCgroup, type MemoryCgroup } from '../support/memory-cgroup';
 import { createNetworkNamespace, type NetworkNamespace } from '../support/network-namespace';
+import { memoryLimitBytes, podSpec } from '../support/pod-spec';
 import { startService, type ServiceProcess } from '../support/service-process';
 import { pipelineFlood } from './support/pipeline-flood';
 import { currentCount, get } from './support/probe';
@@ -18,24 +18,6 @@ import { currentCount, get } from './support/probe';
 jest.setTimeout(90_000);
 
 const PENDING_PER_CONNECTION = 32; // service/src/http/http-limits.ts
-
-type PodSpec = {
-  securityContext: { sysctls?: { name: string; value: string }[] };
-  containers: { name: string; resources: { limits: { memory: string } } }[];
-};
-
-async function podSpec(): Promise<PodSpec> {
-  const text = await readFile(join(__dirname, '../../apps/visits/base/statefulset.yaml'), 'utf8');
-  return (parse(text) as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
-}
-
-/** The visits container's memory limit, in bytes. */
-function memoryLimitBytes(spec: PodSpec): number {
-  const limit = spec.containers.find((c) => c.name === 'visits')!.resources.limits.memory;
-  const match = /^(\d+)Mi$/.exec(limit);
-  if (!match) throw new Error(`expected the visits container's memory limit in Mi, found ${limit}`);
-  return Number(match[1]) * 1024 * 1024;
-}
 
 let service: ServiceProcess | undefined;
 let cgroup: MemoryCgroup | undefined;
