@@ -13,11 +13,12 @@
 #                             real nodes: CNI plugins, runc's seccomp, the static pause binary
 #   python3-pip shellcheck    the workflow checks: tools/build.sh installs zizmor's pinned wheel
 #                             with pip, and actionlint runs shellcheck on `run:` scripts
+#   wrk                       npm run bench's load generator (C, a process of its own; not a test)
 set -euo pipefail
 
 packages=(prometheus dnsmasq-base podman buildah runc uidmap fuse-overlayfs slirp4netns iproute2 ca-certificates
   redis-server openssl curl git iptables containernetworking-plugins libseccomp-dev gcc libc6-dev
-  python3-pip shellcheck)
+  python3-pip shellcheck wrk)
 
 missing=()
 for package in "${packages[@]}"; do
