@@ -59,14 +59,9 @@ describe('start-up refusals of the built service', () => {
     const before = await stat(file);
     const { code, output } = await runToExit({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' });
     expect(code).toBe(1);
-    const lines = output
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { level: string; msg: string });
-    const fatal = lines.filter((l) => l.level === 'fatal');
-    expect(fatal).toHaveLength(1);
-    expect(fatal[0]!.msg).toContain(`refusing to start: cannot use data file ${file}`);
-    expect(fatal[0]!.msg).toContain('12 apples');
+    const fatal = fatalLine(output);
+    expect(fatal.msg).toContain(`refusing to start: cannot use data file ${file}`);
+    expect(fatal.msg).toContain('12 apples');
     expect(await readFile(file, 'utf8')).toBe('12 apples\n');
     expect((await stat(file)).mtimeMs).toBe(before.mtimeMs);
   });
