@@ -93,40 +93,47 @@ function persistFigures(metricsText) {
 
 async function runOne(contender) {
   const dataDir = await mkdtemp(join(tmpdir(), `visits-bench-${contender.name}-`));
-  const port = await freePort(HOST);
-  const env = { ...contender.env, HOST, PORT: String(port), DATA_DIR: dataDir };
-  const proc = await startContender({ name: contender.name, args: contender.args, env, host: HOST, port, cpu: SERVER_CPU });
   try {
-    const memory = sampleMemory(proc.child.pid);
-    let warm, measured, peakRss;
+    const port = await freePort(HOST);
+    const env = { ...contender.env, HOST, PORT: String(port), DATA_DIR: dataDir };
+    const proc = await startContender({ name: contender.name, args: contender.args, env, host: HOST, port, cpu: SERVER_CPU });
     try {
-      warm = await load(`${proc.url}/`, { connections, seconds: warmupSeconds, cpu: LOAD_CPU });
-      const cpuBefore = cpuMicros(proc.child.pid);
-      measured = await load(`${proc.url}/`, { connections, seconds, cpu: LOAD_CPU });
-      measured.cpuMicrosPerRequest = (cpuMicros(proc.child.pid) - cpuBefore) / measured.answered;
-    } finally {
-      peakRss = memory.stop();
+      return await measure(contender, proc, dataDir);
+    } catch (err) {
+      await proc.stop(2000);
+      throw err;
     }
-    const run = {
-      load: measured,
-      peakRss,
-      coldStartMs: proc.coldStartMs,
-      ok: warm.ok + measured.ok,
-      // wrk stops with up to one request per connection unanswered (or one per failed request):
-      // recorded, perhaps, but never read.
-      unread: 2 * connections + warm.errors + measured.errors,
-    };
-    if (contender.name === 'durable') run.persist = persistFigures((await get(`${proc.url}/metrics`)).body);
-    const exit = await proc.stop();
-    if (exit !== 0) throw new Error(`${contender.name} did not exit cleanly (${exit}):\n${proc.output()}`);
-    if (contender.disk) run.onDisk = Number((await readFile(join(dataDir, 'visits'), 'utf8')).trim());
-    return run;
-  } catch (err) {
-    await proc.stop(2000);
-    throw err;
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Warm-up, then the measured run, then a clean stop and the count on disk. */
+async function measure(contender, proc, dataDir) {
+  const memory = sampleMemory(proc.child.pid);
+  let warm, measured, peakRss;
+  try {
+    warm = await load(`${proc.url}/`, { connections, seconds: warmupSeconds, cpu: LOAD_CPU });
+    const cpuBefore = cpuMicros(proc.child.pid);
+    measured = await load(`${proc.url}/`, { connections, seconds, cpu: LOAD_CPU });
+    measured.cpuMicrosPerRequest = (cpuMicros(proc.child.pid) - cpuBefore) / measured.answered;
+  } finally {
+    peakRss = memory.stop();
+  }
+  const run = {
+    load: measured,
+    peakRss,
+    coldStartMs: proc.coldStartMs,
+    ok: warm.ok + measured.ok,
+    // wrk stops with up to one request per connection unanswered (or one per failed request):
+    // recorded, perhaps, but never read.
+    unread: 2 * connections + warm.errors + measured.errors,
+  };
+  if (contender.name === 'durable') run.persist = persistFigures((await get(`${proc.url}/metrics`)).body);
+  const exit = await proc.stop();
+  if (exit !== 0) throw new Error(`${contender.name} did not exit cleanly (${exit}):\n${proc.output()}`);
+  if (contender.disk) run.onDisk = Number((await readFile(join(dataDir, 'visits'), 'utf8')).trim());
+  return run;
 }
 
 /** Every 200 answer is on disk after a clean shutdown, and at most the unread requests more. */
