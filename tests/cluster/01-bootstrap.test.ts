@@ -3,7 +3,18 @@
  * admitted every object, the real StatefulSet and PV controllers made the pods and bound the
  * claims, and the real Argo CD synced the root Application and everything under it.
  */
-import { application, describeApp, get, kubectlResult, list, waitSyncedHealthy, type Obj, useCluster } from './support/cluster';
+import {
+  application,
+  describeApp,
+  exec,
+  get,
+  kubectlResult,
+  list,
+  requireRealNodes,
+  waitSyncedHealthy,
+  type Obj,
+  useCluster,
+} from './support/cluster';
 
 useCluster();
 
@@ -108,6 +119,16 @@ describe('the visits namespace enforces the restricted Pod Security profile', ()
     const ns = await get('namespace', 'visits', '');
     expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     expect((await list('pods', 'visits', 'app.kubernetes.io/name=visits')).length).toBe(3);
+  });
+
+  test("the pods' safe sysctl passed admission and the kubelet set it in each pod's network namespace", async () => {
+    // docs/security.md#http-limits: a 4 KiB receive buffer keeps a pipelining flood's reads small.
+    requireRealNodes();
+    const pod = await get('pod', 'visits-0');
+    expect(pod.spec.securityContext.sysctls).toEqual([{ name: 'net.ipv4.tcp_rmem', value: '4096 4096 4096' }]);
+    for (const name of ['visits-0', 'visits-1', 'visits-2']) {
+      expect((await exec(name, 'cat', '/proc/sys/net/ipv4/tcp_rmem')).trim().split(/\s+/)).toEqual(['4096', '4096', '4096']);
+    }
   });
 
   test('the real admission rejects a pod that breaks the profile, and names why', async () => {
