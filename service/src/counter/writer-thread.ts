@@ -1,4 +1,8 @@
+import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { WriterPaths, WriterReply, WriterRequest } from './writer-thread.worker';
+
+export type { WriterPaths } from './writer-thread.worker';
 
 /**
  * The durable write, run on a thread of its own with synchronous system calls.
@@ -9,81 +13,19 @@ import { Worker } from 'node:worker_threads';
  * with. Here the whole sequence is one message out and one message back, and the event loop
  * keeps parsing the next batch's requests while the disk works (docs/benchmarks.md).
  *
- * The thread's code is plain JavaScript in a string (an `eval` worker) so that it runs the
- * same from service/dist and from the TypeScript sources under ts-jest.
+ * The thread runs writer-thread.worker beside this module: the compiled .js in service/dist.
+ * Under ts-jest this module is the .ts source, and so is the thread's script, whose types Node
+ * strips as it loads it: either way the thread runs the code the type checker and the tests see.
+ * From the source Node loads it as an ES module (it has import syntax, and service/package.json
+ * names no module type) and would warn about that once per thread: expected, so not shown.
  */
-const WRITER_SOURCE = String.raw`
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const { O_WRONLY, O_CREAT, O_TRUNC, O_RDONLY, O_DIRECTORY } = fs.constants;
-const { dir, path, tempPath } = workerData;
-let dirFd;
-
-function closeQuietly(fd) {
-  try { fs.closeSync(fd); } catch {}
-}
-
-// Temp file, fdatasync, rename over the data file, fsync of the directory: the rename is
-// durable only once the directory entry is. Throws the first failing call's error.
-function writeDurably(text) {
-  const bytes = Buffer.from(text, 'utf8');
-  const fd = fs.openSync(tempPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
-  try {
-    const written = fs.writeSync(fd, bytes, 0, bytes.length, 0);
-    if (written !== bytes.length) {
-      // Only a filling disk writes short to a regular file.
-      throw Object.assign(new Error('short write: ' + written + ' of ' + bytes.length + ' bytes'), { code: 'ENOSPC' });
-    }
-    // Data and size are all a reader needs; fdatasync skips the mtime flush that fsync adds.
-    fs.fdatasyncSync(fd);
-  } catch (err) {
-    closeQuietly(fd);
-    try { fs.unlinkSync(tempPath); } catch {} // give back the space on ENOSPC
-    throw err;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tempPath, path);
-  // The directory stays open between writes: one open() fewer per write.
-  if (dirFd === undefined) dirFd = fs.openSync(dir, O_RDONLY | O_DIRECTORY);
-  try {
-    fs.fsyncSync(dirFd);
-  } catch (err) {
-    closeQuietly(dirFd);
-    dirFd = undefined;
-    throw err;
-  }
-}
-
-parentPort.on('message', ({ id, text, close }) => {
-  if (close) {
-    if (dirFd !== undefined) closeQuietly(dirFd);
-    dirFd = undefined;
-    parentPort.postMessage({ id });
-    return;
-  }
-  try {
-    writeDurably(text);
-    parentPort.postMessage({ id });
-  } catch (err) {
-    parentPort.postMessage({ id, error: { message: String(err && err.message), code: err && err.code, syscall: err && err.syscall } });
-  }
-});
-`;
-
-interface Reply {
-  id: number;
-  error?: { message: string; code?: string; syscall?: string };
-}
+const FROM_SOURCE = extname(__filename) === '.ts';
+const THREAD_SCRIPT = join(__dirname, `writer-thread.worker${extname(__filename)}`);
+const THREAD_EXEC_ARGV = FROM_SOURCE ? [...process.execArgv, '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON'] : undefined;
 
 interface Pending {
   resolve(): void;
   reject(error: Error): void;
-}
-
-export interface WriterPaths {
-  dir: string;
-  path: string;
-  tempPath: string;
 }
 
 /** Main-thread side of the writer thread: `write(text)` resolves once `text` is durable at `path`. */
@@ -112,22 +54,22 @@ export class WriterThread {
     await worker.terminate();
   }
 
-  private send(message: { text?: string; close?: boolean }): Promise<void> {
+  private send(message: { text: string } | { close: true }): Promise<void> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // Keep the process alive only while a write is under way (an idle thread must not hold it).
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ id, ...message });
+      worker.postMessage({ id, ...message } satisfies WriterRequest);
     });
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: this.paths, stdout: false, stderr: false });
+    const worker = new Worker(THREAD_SCRIPT, { execArgv: THREAD_EXEC_ARGV, workerData: this.paths, stdout: false, stderr: false });
     worker.unref();
-    worker.on('message', (reply: Reply) => this.settle(reply));
+    worker.on('message', (reply: WriterReply) => this.settle(reply));
     // A thread that dies takes its writes with it: they fail, and the next write starts a new thread.
     const fail = (error: Error): void => {
       if (this.worker === worker) this.worker = undefined;
@@ -141,7 +83,7 @@ export class WriterThread {
     return worker;
   }
 
-  private settle(reply: Reply): void {
+  private settle(reply: WriterReply): void {
     const waiter = this.pending.get(reply.id);
     if (!waiter) return;
     this.pending.delete(reply.id);

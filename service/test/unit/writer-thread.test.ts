@@ -1,0 +1,107 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { WriterThread } from '../../src/counter/writer-thread';
+import { DurableWriter, serveWrites, type WriterPaths, type WriterReply } from '../../src/counter/writer-thread.worker';
+import { breakWrites, healWrites } from '../support/break-writes';
+
+let dir: string;
+let paths: WriterPaths;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'visits-writer-'));
+  paths = { dir, path: join(dir, 'visits'), tempPath: join(dir, '.visits.tmp') };
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+// The thread's code, on this thread: what the writer thread runs, seen by the type checker and coverage.
+describe('DurableWriter', () => {
+  it('replaces the data file with the text and leaves no temp file', async () => {
+    const writer = new DurableWriter(paths);
+    writer.write('41\n');
+    writer.write('42\n');
+    writer.close();
+    expect(await readFile(paths.path, 'utf8')).toBe('42\n');
+    expect(await readdir(dir)).toEqual(['visits']);
+  });
+
+  it('writes over a stray temp file left by a crash', async () => {
+    await writeFile(paths.tempPath, 'half a wri');
+    const writer = new DurableWriter(paths);
+    writer.write('7\n');
+    writer.close();
+    expect(await readFile(paths.path, 'utf8')).toBe('7\n');
+  });
+
+  it('throws the failing call’s error and leaves the data file as it was', async () => {
+    await writeFile(paths.path, '5\n');
+    await breakWrites(dir);
+    const writer = new DurableWriter(paths);
+    expect(() => writer.write('6\n')).toThrow(expect.objectContaining({ code: 'EISDIR', syscall: 'open' }));
+    expect(await readFile(paths.path, 'utf8')).toBe('5\n');
+    await healWrites(dir);
+    writer.write('6\n');
+    writer.close();
+    expect(await readFile(paths.path, 'utf8')).toBe('6\n');
+  });
+
+  it('reports a vanished data directory as ENOENT', async () => {
+    const writer = new DurableWriter(paths);
+    await rm(dir, { recursive: true });
+    expect(() => writer.write('1\n')).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'open' }));
+  });
+});
+
+describe('serveWrites', () => {
+  it('answers each request with its id, and a failure with its message, code and system call', async () => {
+    const { port1, port2 } = new MessageChannel();
+    serveWrites(port1, paths);
+    const reply = (request: object) =>
+      new Promise<WriterReply>((resolve) => {
+        port2.once('message', resolve);
+        port2.postMessage(request);
+      });
+    try {
+      expect(await reply({ id: 1, text: '1\n' })).toEqual({ id: 1 });
+      await breakWrites(dir);
+      expect(await reply({ id: 2, text: '2\n' })).toEqual({
+        id: 2,
+        error: { message: expect.stringContaining('EISDIR'), code: 'EISDIR', syscall: 'open' },
+      });
+      expect(await reply({ id: 3, close: true })).toEqual({ id: 3 });
+      expect(await readFile(paths.path, 'utf8')).toBe('1\n');
+    } finally {
+      port1.close();
+    }
+  });
+});
+
+// The real thread, started from the .ts source as under every test of the service.
+describe('WriterThread', () => {
+  let thread: WriterThread;
+  beforeEach(() => {
+    thread = new WriterThread(paths);
+  });
+  afterEach(() => thread.close());
+
+  it('resolves a write once the text is in the data file', async () => {
+    thread.start();
+    await thread.write('3\n');
+    expect(await readFile(paths.path, 'utf8')).toBe('3\n');
+  });
+
+  it('rejects a failed write with the errno code and system call, and writes again once the disk heals', async () => {
+    await breakWrites(dir);
+    await expect(thread.write('4\n')).rejects.toMatchObject({ code: 'EISDIR', syscall: 'open' });
+    await healWrites(dir);
+    await thread.write('4\n');
+    expect(await readFile(paths.path, 'utf8')).toBe('4\n');
+  });
+
+  it('starts a new thread for a write after close', async () => {
+    await thread.write('1\n');
+    await thread.close();
+    await thread.write('2\n');
+    expect(await readFile(paths.path, 'utf8')).toBe('2\n');
+  });
+});
