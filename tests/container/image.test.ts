@@ -9,13 +9,14 @@
  * node_modules/.bin/node, by scripts/build-image.mjs). Either way it must run the pinned version.
  */
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PINNED_NODE_VERSION } from '../support/pinned-node';
 import { freePort } from '../support/service-process';
-import { detectEngine, run, type Engine } from './engine';
+import { detectEngine, run, type Engine } from '../support/container-engine';
 import { runCommand } from '../support/run-command';
+import { waitFor } from '../support/wait-for';
+import { REPO_ROOT } from '../support/repo-root';
 
-const REPO = resolve(__dirname, '../..');
 const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const IMAGE = `localhost/visits-smoke:${RUN_ID}`;
 const VOLUME = `visits-smoke-data-${RUN_ID}`;
@@ -63,20 +64,19 @@ async function startContainer(name: string, port: number): Promise<string> {
     IMAGE,
   ]);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const response = await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(1000) });
-      if (response.status === 200) return url;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      const logs = await run(engine, ['logs', name], { allowFailure: true });
-      throw new Error(`container ${name} not started within 30 s:\n${logs.stdout}${logs.stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitFor(
+    `container ${name} to start`,
+    {
+      timeoutMs: 30_000,
+      everyMs: 200,
+      describe: async () => {
+        const logs = await run(engine, ['logs', name], { allowFailure: true });
+        return `${logs.stdout}${logs.stderr}`;
+      },
+    },
+    async () => (await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(1000) })).status === 200,
+  );
+  return url;
 }
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -99,7 +99,7 @@ beforeAll(async () => {
   const build = await runCommand(
     process.execPath,
     [
-      join(REPO, 'scripts/build-image.mjs'),
+      join(REPO_ROOT, 'scripts/build-image.mjs'),
       '--tag',
       IMAGE,
       '--version',

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PINNED_NODE_VERSION, wrongNodeMessage } from '../support/pinned-node';
+import { REPO_ROOT } from '../support/repo-root';
 
-const REPO = resolve(__dirname, '../..');
-const read = (path: string) => readFileSync(resolve(REPO, path), 'utf8');
+const read = (path: string) => readFileSync(resolve(REPO_ROOT, path), 'utf8');
 
 test("the Dockerfile's default base image is that Node.js release", () => {
   // Dependabot bumps this line; the pin then moves with it in the same pull request.

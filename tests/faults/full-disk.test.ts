@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { open, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { isErrno } from '../support/errno';
+import { runOrThrow } from '../support/run-command';
 import { makeTempDir, startService, type ServiceProcess } from '../support/service-process';
 import { expectFaultAndRecovery } from './support/disk-fault';
 
@@ -13,7 +13,6 @@ import { expectFaultAndRecovery } from './support/disk-fault';
  */
 jest.setTimeout(60_000);
 
-const run = promisify(execFile);
 const asRoot = process.getuid?.() === 0;
 if (!asRoot) {
   // Straight to stderr: jest drops console output of a file whose tests are all skipped.
@@ -28,7 +27,7 @@ describeAsRoot('a full and a read-only data volume (tmpfs, root only)', () => {
 
   beforeAll(async () => {
     mountPoint = await makeTempDir('visits-tmpfs-');
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0755', 'tmpfs', mountPoint]);
+    await runOrThrow('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0755', 'tmpfs', mountPoint]);
     mounted = true;
     service = await startService({ dataDir: mountPoint });
   });
@@ -36,7 +35,7 @@ describeAsRoot('a full and a read-only data volume (tmpfs, root only)', () => {
   afterAll(async () => {
     // The service holds the directory open: it goes first, then the mount, then the mount point.
     await service?.cleanup();
-    if (mounted && mountPoint) await run('umount', [mountPoint]).catch(() => run('umount', ['-l', mountPoint!]));
+    if (mounted && mountPoint) await runOrThrow('umount', [mountPoint]).catch(() => runOrThrow('umount', ['-l', mountPoint!]));
     if (mountPoint) await rm(mountPoint, { recursive: true, force: true });
   });
 
@@ -59,8 +58,8 @@ describeAsRoot('a full and a read-only data volume (tmpfs, root only)', () => {
   test('EROFS: the volume is remounted read-only, then read-write', async () => {
     const figures = await expectFaultAndRecovery(service!, {
       reason: 'EROFS',
-      inflict: async () => void (await run('mount', ['-o', 'remount,ro', mountPoint!])),
-      mend: async () => void (await run('mount', ['-o', 'remount,rw', mountPoint!])),
+      inflict: async () => void (await runOrThrow('mount', ['-o', 'remount,ro', mountPoint!])),
+      mend: async () => void (await runOrThrow('mount', ['-o', 'remount,rw', mountPoint!])),
     });
     console.log(
       `read-only suite (tmpfs remount): ${figures.refusedVisits} visits refused with 503, ${figures.failuresCounted} EROFS failures counted`,
@@ -79,7 +78,7 @@ async function fillUp(path: string): Promise<number> {
         try {
           written += (await handle.write(chunk)).bytesWritten;
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOSPC') break;
+          if (isErrno(err, 'ENOSPC')) break;
           throw err;
         }
       }

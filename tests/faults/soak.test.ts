@@ -4,7 +4,8 @@ import { Agent } from 'node:http';
 import { createMemoryCgroup, type MemoryCgroup } from '../support/memory-cgroup';
 import { memoryLimitBytes, podSpec } from '../support/pod-spec';
 import { startService, type ServiceProcess } from '../support/service-process';
-import { httpGet, metricValue } from './support/http-get';
+import { metricValue } from '../support/prometheus-text';
+import { httpGet } from './support/http-get';
 import { currentCount, get } from './support/probe';
 
 /**

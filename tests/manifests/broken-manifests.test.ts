@@ -5,15 +5,15 @@
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { probePaths } from './lib/pod-checks';
 import { formatProblems, type Problem } from './lib/problems';
 import { loadRepository } from './lib/repository';
 import { stopModelValidator } from './lib/schema';
 import { RouteOracle } from './lib/service-routes';
 import { validateRepository } from './lib/validate-repository';
+import { REPO_ROOT } from '../support/repo-root';
 
-const ROOT = resolve(__dirname, '../..');
 const DEV_STS = 'StatefulSet visits/visits (rendered from apps/visits/envs/dev)';
 const PROD_STS = 'StatefulSet visits-prod/visits (rendered from apps/visits/envs/prod)';
 const DEV_APP = 'Application argocd/visits (rendered from clusters/dev)';
@@ -34,7 +34,7 @@ afterAll(async () => {
 async function problemsAfter(cluster: 'dev' | 'prod', edit: (root: string) => Promise<void>): Promise<Problem[]> {
   const root = await mkdtemp(join(tmpdir(), 'visits-manifests-'));
   tempDirs.push(root);
-  await Promise.all(['apps', 'clusters'].map((d) => cp(join(ROOT, d), join(root, d), { recursive: true })));
+  await Promise.all(['apps', 'clusters'].map((d) => cp(join(REPO_ROOT, d), join(root, d), { recursive: true })));
   await edit(root);
   const repo = await loadRepository(root, { only: [`clusters/${cluster}`] });
   return validateRepository(repo, await oracle.statuses(probePaths(repo.objects)));

@@ -15,12 +15,11 @@ import { loadRepository, type Repository } from './lib/repository';
 import { stopModelValidator, vendoredPackageVersions } from './lib/schema';
 import { RouteOracle } from './lib/service-routes';
 import { validateRepository } from './lib/validate-repository';
-
-const ROOT = resolve(__dirname, '../..');
+import { REPO_ROOT } from '../support/repo-root';
 
 /** The clusters docs/deploy.md lists under "What gets deployed", one line each (adding a cluster). */
 function documentedClusters(): string[] {
-  const text = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
+  const text = readFileSync(join(REPO_ROOT, 'docs/deploy.md'), 'utf8');
   return [...text.matchAll(/^(clusters\/[a-z0-9-]+)\/ /gm)].map((m) => m[1]).filter((dir) => dir !== 'clusters/base');
 }
 
@@ -28,7 +27,7 @@ let repo: Repository;
 let oracle: RouteOracle;
 
 beforeAll(async () => {
-  [repo, oracle] = await Promise.all([loadRepository(ROOT, { comparePlain: true }), RouteOracle.start()]);
+  [repo, oracle] = await Promise.all([loadRepository(REPO_ROOT, { comparePlain: true }), RouteOracle.start()]);
 }, 60_000);
 
 afterAll(async () => {
@@ -41,7 +40,7 @@ describe('the manifests in this repository', () => {
     // Every folder in clusters/ but base, and each one documented: a new cluster needs no edit here.
     expect(repo.entryPoints).toEqual(documentedClusters().sort());
     expect(repo.entryPoints).toEqual(expect.arrayContaining(['clusters/dev', 'clusters/prod']));
-    const overlays = readdirSync(join(ROOT, 'apps/visits/envs')).map((env) => `apps/visits/envs/${env}`);
+    const overlays = readdirSync(join(REPO_ROOT, 'apps/visits/envs')).map((env) => `apps/visits/envs/${env}`);
     expect([...repo.renders.keys()].sort()).toEqual([...overlays, ...repo.entryPoints].sort());
   });
 
@@ -81,7 +80,7 @@ describe('the manifests in this repository', () => {
   test('the image pin has the shape docs/deploy.md gives the release job, and rewriting it changes only the image', async () => {
     const copy = await mkdtemp(join(tmpdir(), 'visits-pin-'));
     try {
-      await cp(join(ROOT, 'apps'), join(copy, 'apps'), { recursive: true });
+      await cp(join(REPO_ROOT, 'apps'), join(copy, 'apps'), { recursive: true });
       const released = `sha256:${'ab'.repeat(32)}`;
       for (const env of ['dev', 'prod']) {
         const path = `apps/visits/envs/${env}`;
@@ -107,7 +106,7 @@ describe('the manifests in this repository', () => {
     const installed = Object.fromEntries(
       Object.keys(vendoredPackageVersions()).map((name) => [
         name,
-        (JSON.parse(readFileSync(resolve(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version,
+        (JSON.parse(readFileSync(resolve(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version,
       ]),
     );
     expect(vendoredPackageVersions()).toEqual(installed);

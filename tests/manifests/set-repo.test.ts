@@ -2,30 +2,24 @@
  * scripts/set-repo.mjs, the one command a fork runs to point Argo CD and the overlays at
  * itself: run for real on a copy of the repository, then the copy is rendered and validated.
  */
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { probePaths } from './lib/pod-checks';
 import { formatProblems } from './lib/problems';
 import { isRepoSource, loadRepository } from './lib/repository';
 import { stopModelValidator } from './lib/schema';
 import { RouteOracle } from './lib/service-routes';
 import { validateRepository } from './lib/validate-repository';
+import { REPO_ROOT } from '../support/repo-root';
+import { runCommand, type CommandResult } from '../support/run-command';
 
-const ROOT = resolve(__dirname, '../..');
-const SCRIPT = join(ROOT, 'scripts/set-repo.mjs');
+const SCRIPT = join(REPO_ROOT, 'scripts/set-repo.mjs');
 const COPIED = ['apps', 'clusters', 'monitoring', 'tests/monitoring', 'service/Dockerfile'];
 
 let copy: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [SCRIPT, ...args], { timeout: 30_000 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (args: string[]): Promise<CommandResult> => runCommand(process.execPath, [SCRIPT, ...args], { timeoutMs: 30_000 });
 
 async function allText(dir: string): Promise<string> {
   let text = '';
@@ -39,7 +33,7 @@ beforeEach(async () => {
   copy = await mkdtemp(join(tmpdir(), 'visits-set-repo-'));
   await mkdir(join(copy, 'tests'), { recursive: true });
   await mkdir(join(copy, 'service'), { recursive: true });
-  await Promise.all(COPIED.map((p) => cp(join(ROOT, p), join(copy, p), { recursive: true })));
+  await Promise.all(COPIED.map((p) => cp(join(REPO_ROOT, p), join(copy, p), { recursive: true })));
 });
 
 afterEach(async () => {

@@ -18,10 +18,12 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { stopChild } from '../support/child-process';
+import { collectOutput, stopChild } from '../support/child-process';
 import { freePort } from '../support/service-process';
-import { startPrometheus, waitFor, type PrometheusServer } from './support/prometheus-server';
-import { CLUSTERS, REPO_ROOT, renderOverlay, ruleFileText, ruleGroupsOf, stackValues, type RuleGroup } from './support/rendered-monitoring';
+import { startPrometheus, type PrometheusServer } from './support/prometheus-server';
+import { waitFor } from '../support/wait-for';
+import { REPO_ROOT } from '../support/repo-root';
+import { CLUSTERS, renderOverlay, ruleFileText, ruleGroupsOf, stackValues, type RuleGroup } from './support/rendered-monitoring';
 
 jest.setTimeout(120_000);
 
@@ -40,7 +42,7 @@ let webhook: Server;
 const received: { path: string; body: Notification }[] = [];
 let alertmanager: ChildProcess | undefined;
 let alertmanagerUrl: string;
-let amOutput = '';
+let amOutput: () => string;
 let exporter: Server;
 let prometheus: PrometheusServer | undefined;
 
@@ -128,10 +130,9 @@ beforeAll(async () => {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  alertmanager.stdout?.on('data', (c: Buffer) => (amOutput += c.toString()));
-  alertmanager.stderr?.on('data', (c: Buffer) => (amOutput += c.toString()));
+  amOutput = collectOutput(alertmanager);
   await waitFor('alertmanager ready', 30_000, async () => {
-    if (alertmanager!.exitCode !== null) throw new Error(`alertmanager exited:\n${amOutput}`);
+    if (alertmanager!.exitCode !== null) throw new Error(`alertmanager exited:\n${amOutput()}`);
     return (await fetch(`${alertmanagerUrl}/-/ready`).catch(() => undefined))?.status === 200;
   });
 

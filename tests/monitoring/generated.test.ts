@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { dashboardSchemaProblems } from '../../monitoring/src/dashboard-schema';
 import { runCommand } from '../support/run-command';
-import { REPO_ROOT } from './support/rendered-monitoring';
+import { REPO_ROOT } from '../support/repo-root';
 
 /**
  * The PrometheusRule and the dashboard are generated from monitoring/ (`npm run generate`): the

@@ -10,12 +10,12 @@ import {
   api,
   instantQuery,
   startPrometheus,
-  waitFor,
   type ActiveAlert,
   type PrometheusServer,
   type ScrapeConfig,
 } from './support/prometheus-server';
 import { renderOverlay, ruleFileText, ruleGroupsOf } from './support/rendered-monitoring';
+import { waitFor } from '../support/wait-for';
 
 /**
  * End to end against a real Prometheus: three real replicas of the built service on loopback,

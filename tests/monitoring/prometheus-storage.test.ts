@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLUSTERS, REPO_ROOT, stackValues } from './support/rendered-monitoring';
+import { REPO_ROOT } from '../support/repo-root';
+import { CLUSTERS, stackValues } from './support/rendered-monitoring';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 const BYTES: Record<string, number> = { GB: 1e9, GiB: 2 ** 30, Gi: 2 ** 30, TB: 1e12, TiB: 2 ** 40, Ti: 2 ** 40 };

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prometheusTools } from './support/prometheus-tools';
 import { ALERT_TESTS_FILE, promtool, readAlertTests, testRules, writeRules, type AlertTestFile } from './support/promtool';
-import { REPO_ROOT, RUNBOOKS_FILE, alertsOf, findOne, renderOverlay, ruleGroupsOf, type RuleGroup } from './support/rendered-monitoring';
+import { REPO_ROOT } from '../support/repo-root';
+import { RUNBOOKS_FILE, alertsOf, findOne, renderOverlay, ruleGroupsOf, type RuleGroup } from './support/rendered-monitoring';
 
 /**
  * The alert rules proven with Prometheus's own tools, on the rule groups taken from the RENDERED

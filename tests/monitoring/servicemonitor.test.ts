@@ -1,3 +1,4 @@
+import { selects } from '../support/label-selector';
 import { findOne, renderOverlay, type KubeObject } from './support/rendered-monitoring';
 
 /**
@@ -11,9 +12,6 @@ interface ServiceMonitorSpec {
   endpoints: { port?: string; path?: string; interval?: string }[];
 }
 
-const matches = (selector: Record<string, string>, labels: Record<string, string> = {}): boolean =>
-  Object.entries(selector).every(([k, v]) => labels[k] === v);
-
 describe.each(['dev', 'prod'])('the %s overlay', (env) => {
   let objects: KubeObject[];
   beforeAll(() => {
@@ -25,7 +23,7 @@ describe.each(['dev', 'prod'])('the %s overlay', (env) => {
     const spec = monitor.spec as ServiceMonitorSpec;
     expect(monitor.metadata.labels?.release).toBe('kube-prometheus-stack');
     expect(spec.namespaceSelector).toBeUndefined(); // its own namespace: the overlay's
-    const selected = objects.filter((o) => o.kind === 'Service' && matches(spec.selector.matchLabels ?? {}, o.metadata.labels));
+    const selected = objects.filter((o) => o.kind === 'Service' && selects(spec.selector, o.metadata.labels ?? {}));
     expect(selected.map((s) => s.metadata.name)).toEqual(['visits']);
     expect(selected[0]!.metadata.namespace).toBe(monitor.metadata.namespace);
     const ports = (selected[0]!.spec as { ports: { name: string }[] }).ports.map((p) => p.name);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { REPO_ROOT } from '../support/repo-root';
 
 /**
  * The kind path (scripts/cluster-up.sh, the e2e-kind workflow) cannot run on this project's
@@ -8,8 +9,7 @@ import { parse } from 'yaml';
  * is pinned to the same versions as the local real cluster, and loads images the way that works
  * with Docker's containerd image store.
  */
-const ROOT = join(__dirname, '../..');
-const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const clusterUp = read('scripts/cluster-up.sh');
 
 /** The default of `NAME="${NAME:-default}"` in cluster-up.sh. */

@@ -6,11 +6,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { makeTempDir } from '../support/service-process';
+import { REPO_ROOT } from '../support/repo-root';
 
-const ROOT = resolve(__dirname, '../..');
-const node = (args: string[], cwd = ROOT) => spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 30_000 });
+const node = (args: string[], cwd = REPO_ROOT) => spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 30_000 });
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
 const DIGEST_B = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
@@ -18,13 +18,13 @@ describe('scripts/image-digest.mjs', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await makeTempDir('visits-digest-');
-    cpSync(join(ROOT, 'apps'), join(dir, 'apps'), { recursive: true });
+    cpSync(join(REPO_ROOT, 'apps'), join(dir, 'apps'), { recursive: true });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const overlay = (env: string) => join(dir, 'apps/visits/envs', env);
   const file = (env: string) => join(overlay(env), 'kustomization.yaml');
-  const script = join(ROOT, 'scripts/image-digest.mjs');
+  const script = join(REPO_ROOT, 'scripts/image-digest.mjs');
 
   it('sets dev digest, changing that one line only, and kustomize renders the pinned image', () => {
     const before = readFileSync(file('dev'), 'utf8');
@@ -71,7 +71,7 @@ describe('scripts/image-digest.mjs', () => {
 describe('scripts/lib/e2e-application.mjs', () => {
   it("points the dev Application at a commit and a loaded image, keeping the dev app's sync policy", () => {
     const result = node([
-      join(ROOT, 'scripts/lib/e2e-application.mjs'),
+      join(REPO_ROOT, 'scripts/lib/e2e-application.mjs'),
       '--repo',
       'https://github.com/fork/visits.git',
       '--revision',
@@ -93,14 +93,14 @@ describe('scripts/lib/e2e-application.mjs', () => {
   });
 
   it('requires all three arguments', () => {
-    const result = node([join(ROOT, 'scripts/lib/e2e-application.mjs'), '--repo', 'x']);
+    const result = node([join(REPO_ROOT, 'scripts/lib/e2e-application.mjs'), '--repo', 'x']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/--revision is required/);
   });
 });
 
 describe('scripts/smoke.mjs command line', () => {
-  const smoke = (...args: string[]) => node([join(ROOT, 'scripts/smoke.mjs'), ...args]);
+  const smoke = (...args: string[]) => node([join(REPO_ROOT, 'scripts/smoke.mjs'), ...args]);
   it('prints usage with --help', () => {
     const result = smoke('--help');
     expect(result.status).toBe(0);
@@ -151,7 +151,7 @@ describe('scripts/git-push-retry.sh', () => {
     // a: the bump, based on the old main
     writeFileSync(join(a, 'dev.txt'), 'digest 1\n');
     git(a, 'commit', '-am', 'bump');
-    const result = spawnSync('bash', [join(ROOT, 'scripts/git-push-retry.sh'), 'main'], {
+    const result = spawnSync('bash', [join(REPO_ROOT, 'scripts/git-push-retry.sh'), 'main'], {
       cwd: a,
       encoding: 'utf8',
       timeout: 60_000,

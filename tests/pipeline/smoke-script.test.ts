@@ -7,11 +7,11 @@
  * stand-in injects exactly one fault.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { runCommand, type CommandResult } from '../support/run-command';
 import { freePort, makeTempDir, SERVICE_MAIN, startService, type ServiceProcess } from '../support/service-process';
+import { REPO_ROOT } from '../support/repo-root';
 
-const ROOT = resolve(__dirname, '../..');
 const FAKE_BIN = join(__dirname, 'fake-cluster');
 
 interface FakePod {
@@ -29,7 +29,7 @@ let services: ServiceProcess[] = [];
 let stateFile: string;
 
 function runSmoke(env: NodeJS.ProcessEnv): Promise<CommandResult> {
-  return runCommand(process.execPath, [join(ROOT, 'scripts/smoke.mjs'), '--context', 'fake', '--requests', '30', '--timeout', '20'], {
+  return runCommand(process.execPath, [join(REPO_ROOT, 'scripts/smoke.mjs'), '--context', 'fake', '--requests', '30', '--timeout', '20'], {
     env: { ...process.env, PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLUSTER_STATE: stateFile, ...env },
     timeoutMs: 90_000,
   });

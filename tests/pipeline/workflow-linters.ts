@@ -4,7 +4,8 @@
  * (Debian's, on PATH: scripts/setup-machine.sh), and zizmor (tools/zizmor/requirements.txt).
  */
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT } from '../support/repo-root';
 import { runCommand } from '../support/run-command';
 
 export interface Finding {
@@ -17,7 +18,7 @@ export interface Finding {
 
 /** The bin directory holding actionlint and zizmor; reused from the cache that `npm run tools` filled. */
 export function linterBin(): string {
-  const build = resolve(__dirname, '../../tools/build.sh');
+  const build = join(REPO_ROOT, 'tools/build.sh');
   return execFileSync('bash', [build, 'actionlint', 'zizmor'], { encoding: 'utf8', timeout: 900_000 }).trim();
 }
 

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/repo-root';
 import { actionlint, linterBin, zizmor } from './workflow-linters';
 import {
   concurrencyViolations,
@@ -16,7 +17,7 @@ import {
   unpinnedUses,
 } from './workflow-policy';
 
-const DIR = resolve(__dirname, '../../.github/workflows');
+const DIR = join(REPO_ROOT, '.github/workflows');
 const files = readdirSync(DIR)
   .filter((f) => /\.ya?ml$/.test(f))
   .sort();
@@ -72,8 +73,7 @@ describe('workflows', () => {
     const audit = steps?.find((step) => step.run === 'npm run audit:deps');
     expect(audit).toBeDefined();
     expect(audit?.['continue-on-error']).toBeUndefined();
-    const scripts = (JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> })
-      .scripts;
+    const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts['audit:deps']).toBe('npm audit --omit=dev --audit-level=high');
   });
 

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { run } from './support/run';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/repo-root';
+import { runCommand } from '../support/run-command';
 
 /**
  * Supply chain: one committed npm lock file covers every package.json of the repository (the
  * root and its workspaces); it records an integrity hash for every downloaded package and
  * fetches nothing from outside the npm registry; and the manifests pin exact versions.
  */
-const REPO = resolve(__dirname, '../..');
 
 interface LockEntry {
   version?: string;
@@ -26,12 +26,12 @@ interface Manifest {
 const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
 
 test('package-lock.json is committed and every package.json in the repository is covered by it', async () => {
-  const tracked = await run('git', ['ls-files', '-z'], { cwd: REPO });
+  const tracked = await runCommand('git', ['ls-files', '-z'], { cwd: REPO_ROOT });
   expect(tracked.code).toBe(0);
   const files = tracked.stdout.split('\0').filter(Boolean);
   expect(files).toContain('package-lock.json');
-  const root = await readJson<Manifest>(join(REPO, 'package.json'));
-  const lock = await readJson<{ lockfileVersion: number; packages: Record<string, LockEntry> }>(join(REPO, 'package-lock.json'));
+  const root = await readJson<Manifest>(join(REPO_ROOT, 'package.json'));
+  const lock = await readJson<{ lockfileVersion: number; packages: Record<string, LockEntry> }>(join(REPO_ROOT, 'package-lock.json'));
   expect(lock.lockfileVersion).toBeGreaterThanOrEqual(2);
   const manifests = files.filter((f) => f.endsWith('package.json') && !f.includes('node_modules/'));
   const workspaces = new Set(root.workspaces ?? []);
@@ -40,7 +40,7 @@ test('package-lock.json is committed and every package.json in the repository is
   expect(files.filter((f) => /(^|\/)(yarn\.lock|pnpm-lock\.yaml|npm-shrinkwrap\.json)$/.test(f))).toEqual([]);
 
   for (const path of manifests) {
-    const manifest = await readJson<Manifest>(join(REPO, path));
+    const manifest = await readJson<Manifest>(join(REPO_ROOT, path));
     const key = path === 'package.json' ? '' : path.replace(/\/package\.json$/, '');
     const entry = lock.packages[key];
     expect(entry).toBeDefined();
@@ -54,7 +54,7 @@ test('package-lock.json is committed and every package.json in the repository is
 });
 
 test('every locked package has an integrity hash and comes from the npm registry', async () => {
-  const lock = await readJson<{ packages: Record<string, LockEntry> }>(join(REPO, 'package-lock.json'));
+  const lock = await readJson<{ packages: Record<string, LockEntry> }>(join(REPO_ROOT, 'package-lock.json'));
   const problems: string[] = [];
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (!path.includes('node_modules/') || entry.link) continue;
@@ -66,10 +66,10 @@ test('every locked package has an integrity hash and comes from the npm registry
 });
 
 test('dependencies are pinned to exact versions in every manifest', async () => {
-  const tracked = (await run('git', ['ls-files', '-z', '*package.json'], { cwd: REPO })).stdout.split('\0').filter(Boolean);
+  const tracked = (await runCommand('git', ['ls-files', '-z', '*package.json'], { cwd: REPO_ROOT })).stdout.split('\0').filter(Boolean);
   const loose: string[] = [];
   for (const path of tracked.filter((f) => !f.includes('node_modules/'))) {
-    const manifest = await readJson<Manifest>(join(REPO, path));
+    const manifest = await readJson<Manifest>(join(REPO_ROOT, path));
     for (const [name, spec] of Object.entries({ ...manifest.dependencies, ...manifest.devDependencies })) {
       if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(spec)) loose.push(`${path}: ${name}@${spec}`);
     }

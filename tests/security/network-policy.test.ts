@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
+import { join } from 'node:path';
+import { kustomize } from '../support/kustomize';
 import { admitted, type Connection, type Doc, type Endpoint } from './support/network-policy';
+import { REPO_ROOT } from '../support/repo-root';
 
 /**
  * The rendered NetworkPolicies, judged by what they let through rather than by their shape:
@@ -14,18 +13,7 @@ import { admitted, type Connection, type Doc, type Endpoint } from './support/ne
  */
 jest.setTimeout(60_000);
 
-const REPO = resolve(__dirname, '../..');
 const ENVS = ['apps/visits/envs/dev', 'apps/visits/envs/prod'];
-
-async function render(dir: string): Promise<Doc[]> {
-  const { stdout } = await promisify(execFile)('kubectl', ['kustomize', resolve(REPO, dir)], {
-    timeout: 30_000,
-    maxBuffer: 32 * 1024 * 1024,
-  });
-  return parseAllDocuments(stdout)
-    .map((d) => d.toJS() as Doc)
-    .filter(Boolean);
-}
 
 interface Flow {
   name: string;
@@ -127,7 +115,7 @@ const policiesOf = (objects: Doc[]) => objects.filter((o) => o.kind === 'Network
 describe.each(ENVS)('%s', (env) => {
   let objects: Doc[];
   beforeAll(async () => {
-    objects = await render(env);
+    objects = await kustomize(join(REPO_ROOT, env));
   });
 
   test('admits Prometheus and the peers on http, DNS and the peers out, and nothing else', () => {

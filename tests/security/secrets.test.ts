@@ -2,8 +2,9 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { run } from './support/run';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/repo-root';
+import { runCommand } from '../support/run-command';
 
 /**
  * No secrets in the repository: secretlint with the recommended preset (configured in
@@ -13,8 +14,7 @@ import { run } from './support/run';
  */
 jest.setTimeout(120_000);
 
-const REPO = resolve(__dirname, '../..');
-const SECRETLINT = join(REPO, 'node_modules', '.bin', 'secretlint');
+const SECRETLINT = join(REPO_ROOT, 'node_modules', '.bin', 'secretlint');
 const temps: string[] = [];
 
 afterAll(async () => {
@@ -31,9 +31,9 @@ async function scan(files: string[]): Promise<{ findings: Finding[] }> {
   const reportDir = await mkdtemp(join(tmpdir(), 'visits-secretlint-'));
   temps.push(reportDir);
   const report = join(reportDir, 'report.json');
-  const args = ['--no-glob', '--format', 'json', '--output', report, '--secretlintrc', join(REPO, '.secretlintrc.json'), ...files];
+  const args = ['--no-glob', '--format', 'json', '--output', report, '--secretlintrc', join(REPO_ROOT, '.secretlintrc.json'), ...files];
   // With --output the exit code stays 0 even on findings: the report is what counts.
-  const result = await run(SECRETLINT, args, { cwd: REPO, timeoutMs: 90_000 });
+  const result = await runCommand(SECRETLINT, args, { cwd: REPO_ROOT, timeoutMs: 90_000 });
   const text = existsSync(report) ? await readFile(report, 'utf8') : '';
   if (!text.trim().startsWith('[')) throw new Error(`secretlint gave no report (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   const findings = (JSON.parse(text) as Finding[]).filter((f) => f.messages.length > 0);
@@ -44,12 +44,12 @@ const alnum = (length: number): string =>
   Array.from(randomBytes(length), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[b % 62]).join('');
 
 test('the repository holds no secrets', async () => {
-  const listed = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO });
+  const listed = await runCommand('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT });
   expect(listed.code).toBe(0);
   const files = listed.stdout
     .split('\0')
     .filter(Boolean)
-    .filter((f) => existsSync(join(REPO, f)));
+    .filter((f) => existsSync(join(REPO_ROOT, f)));
   expect(files.length).toBeGreaterThan(50);
   const { findings } = await scan(files);
   console.log(`secret scan: ${files.length} files scanned, ${findings.length} with findings`);

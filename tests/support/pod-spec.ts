@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { REPO_ROOT } from './repo-root';
 
 /** What the process-level suites take from the StatefulSet to run the service as in its pod. */
 export type PodSpec = {
@@ -9,7 +10,7 @@ export type PodSpec = {
 };
 
 export async function podSpec(): Promise<PodSpec> {
-  const text = await readFile(join(__dirname, '../../apps/visits/base/statefulset.yaml'), 'utf8');
+  const text = await readFile(join(REPO_ROOT, 'apps/visits/base/statefulset.yaml'), 'utf8');
   return (parse(text) as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
 }
 

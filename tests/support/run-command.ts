@@ -40,3 +40,15 @@ export function runCommand(command: string, args: string[], options: CommandOpti
     if (input !== undefined) child.stdin!.end(input);
   });
 }
+
+/**
+ * Runs a command that must succeed and resolves with its standard output; a non-zero exit (or
+ * the timeout) rejects, naming the command and what it printed on standard error.
+ */
+export async function runOrThrow(command: string, args: string[], options: CommandOptions = {}): Promise<string> {
+  const result = await runCommand(command, args, options);
+  if (result.code !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.code ?? 'by timeout'}: ${result.stderr.trim()}`);
+  }
+  return result.stdout;
+}

@@ -2,10 +2,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { collectOutput, hasExited, stopChild } from './child-process';
+import { REPO_ROOT } from './repo-root';
+import { waitFor } from './wait-for';
 
 /** The built service: `npm run build` writes it; every process-level suite runs this file. */
-export const SERVICE_MAIN = resolve(__dirname, '../../service/dist/main.js');
+export const SERVICE_MAIN = join(REPO_ROOT, 'service/dist/main.js');
 
 export interface StartOptions {
   /** Data directory; a fresh temporary one (removed by cleanup()) when omitted. */
@@ -95,11 +98,8 @@ function spawnService(main: string, env: NodeJS.ProcessEnv, user: { uid?: number
     uid: user.uid,
     gid: user.gid,
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
-  return { child, output: () => output, exited };
+  return { child, output: collectOutput(child), exited };
 }
 
 /** Starts `node service/dist/main.js` and waits until its startup probe passes. */
@@ -124,14 +124,8 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | string> => {
-    if (child.exitCode !== null || child.signalCode !== null) return exited;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    await stopChild(child, { signal, timeoutMs });
+    return exited;
   };
   const service: ServiceProcess = {
     child,
@@ -148,24 +142,17 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
     },
   };
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 15_000);
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await service.cleanup();
-      throw new Error(`service exited (${await exited}) before it was ready:\n${output()}`);
-    }
-    try {
-      const response = await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(1000) });
-      if (response.status === 200) return service;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await service.cleanup();
-      throw new Error(`service not ready within ${options.readyTimeoutMs ?? 15_000} ms:\n${output()}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
+  // Ready, or exited: either ends the wait (a fetch that fails means not listening yet).
+  const outcome = await waitFor('the startup probe', { timeoutMs: readyTimeoutMs, everyMs: 50 }, async () => {
+    if (hasExited(child)) return 'exited';
+    const response = await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(1000) });
+    return response.status === 200 ? 'ready' : undefined;
+  }).catch(() => 'timed out');
+  if (outcome === 'ready') return service;
+  await service.cleanup();
+  if (outcome === 'exited') throw new Error(`service exited (${await exited}) before it was ready:\n${output()}`);
+  throw new Error(`service not ready within ${readyTimeoutMs} ms:\n${output()}`);
 }
 
 /** Runs the service expecting it to refuse to start; resolves with its exit code and output. */

@@ -2,9 +2,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { renderKustomization, type K8sObject, type RenderedObject } from '../manifests/lib/render';
+import type { K8sObject } from '../support/kustomize';
+import { renderKustomization, type RenderedObject } from '../manifests/lib/render';
 import { schemaProblems, stopModelValidator } from '../manifests/lib/schema';
 import { formatProblems } from '../manifests/lib/problems';
+import { REPO_ROOT } from '../support/repo-root';
 
 /**
  * apps/visits/components/vault-agent is optional: no overlay includes it, so the manifest suites
@@ -13,8 +15,7 @@ import { formatProblems } from '../manifests/lib/problems';
  */
 jest.setTimeout(60_000);
 
-const REPO = resolve(__dirname, '../..');
-const COMPONENT = join(REPO, 'apps/visits/components/vault-agent');
+const COMPONENT = join(REPO_ROOT, 'apps/visits/components/vault-agent');
 const ENVS = ['dev', 'prod'];
 const TOKEN_FILE = '/vault/secrets/admin-token';
 
@@ -27,7 +28,7 @@ const temps: string[] = [];
  * patch files are inlined (kustomize loads no file from outside an overlay's directory).
  */
 async function renderWithComponent(env: string): Promise<RenderedObject[]> {
-  const envDir = join(REPO, 'apps/visits/envs', env);
+  const envDir = join(REPO_ROOT, 'apps/visits/envs', env);
   const overlay = await mkdtemp(join(tmpdir(), 'visits-vault-overlay-'));
   temps.push(overlay);
   const kustomization = parse(await readFile(join(envDir, 'kustomization.yaml'), 'utf8')) as K8sObject;
@@ -41,7 +42,7 @@ async function renderWithComponent(env: string): Promise<RenderedObject[]> {
     }
   }
   await writeFile(join(overlay, 'kustomization.yaml'), stringify(kustomization));
-  return renderKustomization(REPO, overlay);
+  return renderKustomization(REPO_ROOT, overlay);
 }
 
 const statefulSet = (objects: RenderedObject[]): K8sObject => {
@@ -63,7 +64,7 @@ describe.each(ENVS)('the vault-agent component added to the %s overlay', (env) =
   let plain: RenderedObject[];
 
   beforeAll(async () => {
-    [objects, plain] = await Promise.all([renderWithComponent(env), renderKustomization(REPO, `apps/visits/envs/${env}`)]);
+    [objects, plain] = await Promise.all([renderWithComponent(env), renderKustomization(REPO_ROOT, `apps/visits/envs/${env}`)]);
   });
 
   it('renders objects that pass the Kubernetes schemas', async () => {
@@ -135,7 +136,7 @@ describe.each(ENVS)('the vault-agent component added to the %s overlay', (env) =
 
 describe('the default overlays', () => {
   it.each(ENVS)('%s works without Vault: no injector annotation and no ADMIN_TOKEN_FILE (PUT /visits disabled)', async (env) => {
-    const objects = await renderKustomization(REPO, `apps/visits/envs/${env}`);
+    const objects = await renderKustomization(REPO_ROOT, `apps/visits/envs/${env}`);
     const sts = statefulSet(objects);
     const annotations = (sts.spec.template.metadata.annotations ?? {}) as Record<string, string>;
     expect(Object.keys(annotations).filter((key) => key.startsWith('vault.hashicorp.com/'))).toEqual([]);
@@ -145,7 +146,7 @@ describe('the default overlays', () => {
 
 describe('docs/operations.md', () => {
   it('documents the Vault policy for the secret path and the role the component uses', async () => {
-    const docs = await readFile(join(REPO, 'docs/operations.md'), 'utf8');
+    const docs = await readFile(join(REPO_ROOT, 'docs/operations.md'), 'utf8');
     const patch = await readFile(join(COMPONENT, 'statefulset-vault-agent.yaml'), 'utf8');
     const secretPath = /agent-inject-secret-admin-token: (\S+)/.exec(patch)![1]!;
     const role = /vault\.hashicorp\.com\/role: (\S+)/.exec(patch)![1]!;

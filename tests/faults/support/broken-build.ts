@@ -1,8 +1,8 @@
 import { appendFile, cp, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../support/repo-root';
 
-const SERVICE_DIR = resolve(__dirname, '../../../service');
-const REPO_DIR = resolve(SERVICE_DIR, '..');
+const SERVICE_DIR = join(REPO_ROOT, 'service');
 
 /**
  * Copies the built service into `dir` and breaks its durability on purpose: the copy's
@@ -34,6 +34,6 @@ export async function buildAckBeforeFsyncCopy(dir: string): Promise<{ main: stri
 `,
   );
   // The copy lives outside the repository, so it finds the repository's packages through NODE_PATH.
-  const nodePath = [join(SERVICE_DIR, 'node_modules'), join(REPO_DIR, 'node_modules')].join(':');
+  const nodePath = [join(SERVICE_DIR, 'node_modules'), join(REPO_ROOT, 'node_modules')].join(':');
   return { main: join(dir, 'dist', 'main.js'), env: { NODE_PATH: nodePath } };
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceProcess } from '../../support/service-process';
-import { currentCount, get, persistFailures, waitFor } from './probe';
+import { waitFor } from '../../support/wait-for';
+import { currentCount, get, persistFailures } from './probe';
 
 export interface DiskFault {
   /** The errno the service should report, e.g. EACCES, ENOSPC, EROFS. */
@@ -48,7 +49,11 @@ export async function expectFaultAndRecovery(service: ServiceProcess, fault: Dis
 
   await fault.mend();
   // No visit in between: readiness itself retries the write and heals.
-  await waitFor('readiness to come back by itself', async () => (await get(`${url}/health/ready`)).status === 200);
+  await waitFor(
+    'readiness to come back by itself',
+    { timeoutMs: 15_000, everyMs: 100 },
+    async () => (await get(`${url}/health/ready`)).status === 200,
+  );
   const visit = await get(`${url}/`);
   expect(visit.status).toBe(200);
   expect(JSON.parse(visit.body)).toMatchObject({ visits: countBefore + 1 });

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { isErrno } from '../../support/errno';
 import type { FuzzCase } from './fuzz-cases';
 import { parseResponses, type ParsedResponse } from './http-response-parser';
 
@@ -51,7 +52,7 @@ export function sendCase(host: string, port: number, fuzzCase: FuzzCase, idleMs 
     // A reset while we still write (the server refused a huge request) is a close, not a fault.
     socket.on('error', (err: NodeJS.ErrnoException) => {
       closed = true;
-      finish(err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'closed' : 'error', err.message);
+      finish(isErrno(err, 'ECONNRESET', 'EPIPE') ? 'closed' : 'error', err.message);
     });
     socket.on('connect', async () => {
       armIdle();

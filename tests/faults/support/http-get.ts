@@ -20,16 +20,3 @@ export function httpGet(url: string, agent: Agent, timeoutMs = 10_000): Promise<
     req.end();
   });
 }
-
-/** Reads one sample of a metric (first series whose labels contain `labels`) from Prometheus text. */
-export function metricValue(text: string, name: string, labels = ''): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (!(rest.startsWith(' ') || rest.startsWith('{'))) continue;
-    if (labels && !rest.includes(labels)) continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (!Number.isNaN(value)) return value;
-  }
-  return undefined;
-}

@@ -1,5 +1,6 @@
 import { Agent } from 'node:http';
-import { httpGet, metricValue, type Reply } from './http-get';
+import { metricValue } from '../../support/prometheus-text';
+import { httpGet, type Reply } from './http-get';
 
 /** No keep-alive: nothing stays open between the checks of a suite. */
 const oneShot = new Agent({ keepAlive: false });
@@ -16,13 +17,4 @@ export async function persistFailures(baseUrl: string, reason: string): Promise<
 
 export async function currentCount(baseUrl: string): Promise<number> {
   return (JSON.parse((await get(`${baseUrl}/visits`)).body) as { visits: number }).visits;
-}
-
-/** Polls until `check` returns true, or throws with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

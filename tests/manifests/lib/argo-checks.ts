@@ -1,6 +1,7 @@
 import { CONTRACT } from './contract';
 import type { Problem } from './problems';
-import type { K8sObject, RenderedObject } from './render';
+import type { K8sObject } from '../../support/kustomize';
+import type { RenderedObject } from './render';
 import { describe, isRepoSource, type Repository } from './repository';
 
 const FINALIZER = 'resources-finalizer.argocd.argoproj.io';

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Problem } from './problems';
-import type { K8sObject } from './render';
-import { parseYamlDocuments } from './yaml-files';
+import type { K8sObject } from '../../support/kustomize';
+import { parseYamlDocuments } from '../../support/yaml-documents';
 
 const NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 

@@ -1,5 +1,6 @@
 import type { Problem } from './problems';
-import type { K8sObject, RenderedObject } from './render';
+import type { K8sObject } from '../../support/kustomize';
+import type { RenderedObject } from './render';
 import { describe } from './repository';
 import { containersOf, declaresPort, isWorkload } from './workloads';
 

@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { parseYamlDocuments } from './yaml-files';
+import { kustomize, type K8sObject } from '../../support/kustomize';
 
 /** A Kubernetes object as kustomize rendered it, with the file it came from. */
 export interface RenderedObject {
@@ -15,20 +14,7 @@ export interface RenderedObject {
   renderedFrom: string;
 }
 
-// Manifests are untyped YAML: the checks read them through this loose shape.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type K8sObject = Record<string, any>;
-
 const ORIGIN = 'config.kubernetes.io/origin';
-
-function kubectl(args: string[], timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    execFile('kubectl', args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error((stderr || err.message).trim()));
-      else resolvePromise(stdout);
-    });
-  });
-}
 
 export function objectId(doc: K8sObject): string {
   const ns = doc?.metadata?.namespace;
@@ -50,19 +36,15 @@ export async function renderKustomization(repoRoot: string, dir: string, compare
       join(wrapper, 'kustomization.yaml'),
       `resources:\n  - ${relative(wrapper, absolute)}\nbuildMetadata: [originAnnotations]\n`,
     );
-    const [annotatedText, plainText] = await Promise.all([
-      kubectl(['kustomize', wrapper]),
-      comparePlain ? kubectl(['kustomize', absolute]) : Promise.resolve(undefined),
-    ]);
+    const [annotated, plain] = await Promise.all([kustomize(wrapper), comparePlain ? kustomize(absolute) : Promise.resolve(undefined)]);
     const renderedFrom = relative(repoRoot, absolute) || '.';
-    const objects = (parseYamlDocuments(annotatedText, dir) as K8sObject[]).map((doc) => {
+    const objects = annotated.map((doc) => {
       const file = originFile(repoRoot, wrapper, doc) ?? `${renderedFrom}/kustomization.yaml`;
       delete doc.metadata?.annotations?.[ORIGIN];
       if (doc.metadata?.annotations && Object.keys(doc.metadata.annotations).length === 0) delete doc.metadata.annotations;
       return { doc, file, renderedFrom };
     });
-    if (plainText !== undefined) {
-      const plain = parseYamlDocuments(plainText, dir);
+    if (plain !== undefined) {
       if (JSON.stringify(plain) !== JSON.stringify(objects.map((o) => o.doc))) {
         throw new Error(`${dir}: the render with origin annotations differs from plain kubectl kustomize`);
       }

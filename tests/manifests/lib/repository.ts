@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve } from 'node:path';
 import type { Problem } from './problems';
-import { objectId, renderKustomization, type K8sObject, type RenderedObject } from './render';
+import type { K8sObject } from '../../support/kustomize';
+import { objectId, renderKustomization, type RenderedObject } from './render';
 
 /** An Application source (spec.source or one of spec.sources) and the object that holds it. */
 export interface AppSource {

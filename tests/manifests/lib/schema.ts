@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../support/repo-root';
 import type { Problem } from './problems';
 import type { RenderedObject } from './render';
 import { describe } from './repository';
 
-const SCHEMA_DIR = resolve(__dirname, '../schema');
-export const STRICT_SCHEMAS = resolve(__dirname, '../../schemas/strict-schemas.json');
+const SCHEMA_DIR = join(REPO_ROOT, 'tests/manifests/schema');
+export const STRICT_SCHEMAS = join(REPO_ROOT, 'tests/schemas/strict-schemas.json');
 
 interface Schema {
   $ref?: string;

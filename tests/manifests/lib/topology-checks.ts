@@ -1,8 +1,10 @@
 import { CONTRACT } from './contract';
 import type { Problem } from './problems';
-import type { K8sObject, RenderedObject } from './render';
+import type { K8sObject } from '../../support/kustomize';
+import type { RenderedObject } from './render';
 import { describe } from './repository';
-import { containersOf, declaresPort, isWorkload, podLabels, selects, serviceSelects, siblings } from './workloads';
+import { selects } from '../../support/label-selector';
+import { containersOf, declaresPort, isWorkload, podLabels, serviceSelects, siblings } from './workloads';
 
 type Report = (field: string, message: string) => void;
 function reporter(obj: RenderedObject, problems: Problem[]): Report {

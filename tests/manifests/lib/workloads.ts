@@ -1,4 +1,6 @@
-import type { K8sObject, RenderedObject } from './render';
+import type { K8sObject } from '../../support/kustomize';
+import { selects } from '../../support/label-selector';
+import type { RenderedObject } from './render';
 
 export const WORKLOAD_KINDS = new Set(['StatefulSet', 'Deployment', 'DaemonSet', 'ReplicaSet', 'Job']);
 
@@ -31,26 +33,6 @@ export function declaresPort(obj: RenderedObject, port: string | number): boolea
   return containersOf(obj).some(({ container }) =>
     (container.ports ?? []).some((p: K8sObject) => (typeof port === 'number' ? p.containerPort === port : p.name === port)),
   );
-}
-
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
-
-/** Kubernetes label selector semantics (matchLabels AND matchExpressions; empty selects all). */
-export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const inValues = has && (e.values ?? []).includes(labels[e.key]);
-    if (e.operator === 'In' && !inValues) return false;
-    if (e.operator === 'NotIn' && inValues) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
 }
 
 /** A Service's plain map selector (non-empty) as a label selector. */

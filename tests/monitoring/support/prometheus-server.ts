@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { stopChild } from '../../support/child-process';
+import { collectOutput, stopChild } from '../../support/child-process';
+import { waitFor } from '../../support/wait-for';
 import { freePort } from '../../support/service-process';
 import { prometheusTools } from './prometheus-tools';
 
@@ -58,18 +59,16 @@ export async function startPrometheus(options: {
     ],
     { cwd: options.dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const output = collectOutput(child);
   const url = `http://127.0.0.1:${port}`;
   const server: PrometheusServer = {
     url,
-    output: () => output,
+    output,
     stop: () => stopChild(child),
   };
   try {
     await waitFor('prometheus to be ready', 30_000, async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}):\n${output}`);
+      if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}):\n${output()}`);
       const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
       return response?.status === 200;
     });
@@ -113,21 +112,4 @@ export interface ActiveAlert {
 
 export async function activeAlerts(server: PrometheusServer): Promise<ActiveAlert[]> {
   return (await api<{ alerts: ActiveAlert[] }>(server, 'alerts')).alerts;
-}
-
-/** Polls `check` until it returns true; throws naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 500): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }

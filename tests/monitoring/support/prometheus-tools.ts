@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readdirSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { REPO_ROOT } from '../../support/repo-root';
 
 /**
  * Finds `promtool` and `prometheus`. Order: the project-local tools folder (.tools/prometheus,
@@ -9,7 +10,6 @@ import { delimiter, join, resolve } from 'node:path';
  * needs no root. Otherwise this throws one line saying what to install. The suites never skip:
  * under CI (and everywhere else) a missing tool is a failure.
  */
-const REPO_ROOT = resolve(__dirname, '../../..');
 const DEFAULT_TOOLS_DIR = join(REPO_ROOT, '.tools', 'prometheus');
 export const INSTALL_HINT = "install Debian/Ubuntu's `prometheus` package (apt-get install prometheus) to get promtool and prometheus";
 

@@ -1,24 +1,21 @@
-import { execFile } from 'node:child_process';
 import { copyFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { REPO_ROOT } from '../../support/repo-root';
+import { runCommand } from '../../support/run-command';
 import { prometheusTools } from './prometheus-tools';
 import { ruleFileText, type RuleGroup } from './rendered-monitoring';
 
-export const ALERT_TESTS_FILE = resolve(__dirname, '../alerts.test.yaml');
+export const ALERT_TESTS_FILE = join(REPO_ROOT, 'tests/monitoring/alerts.test.yaml');
 
 export interface ToolResult {
   code: number;
   output: string;
 }
 
-export function promtool(args: string[], cwd: string, timeoutMs = 120_000): Promise<ToolResult> {
-  return new Promise((done) => {
-    execFile(prometheusTools().promtool, args, { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      done({ code, output: `${stdout}${stderr}` });
-    });
-  });
+export async function promtool(args: string[], cwd: string, timeoutMs = 120_000): Promise<ToolResult> {
+  const { code, stdout, stderr } = await runCommand(prometheusTools().promtool, args, { cwd, timeoutMs });
+  return { code: code ?? 1, output: `${stdout}${stderr}` }; // killed by the timeout: a failure
 }
 
 /** Writes rules.yaml (the groups) into `dir`; alerts.test.yaml refers to it by that name. */

@@ -1,14 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { clusterDirs } from '../../manifests/lib/repository';
+import { kustomizeSync } from '../../support/kustomize';
+import { REPO_ROOT } from '../../support/repo-root';
 
 /**
  * The monitoring objects as Argo CD would apply them: `kubectl kustomize` of an overlay, so the
  * proof covers what ships (the component as included by apps/visits/envs/<env>, the
  * kube-prometheus-stack Application as each clusters/<name> includes it), not a copy.
  */
-export const REPO_ROOT = resolve(__dirname, '../../..');
 export const COMPONENT_DIR = resolve(REPO_ROOT, 'apps/visits/components/monitoring');
 export const DASHBOARD_FILE = resolve(COMPONENT_DIR, 'dashboards/visits.json');
 export const RUNBOOKS_FILE = resolve(REPO_ROOT, 'docs/runbooks.md');
@@ -50,16 +50,7 @@ export function stackValues(cluster: string): Record<string, any> {
   return (app.spec as { source: { helm: { valuesObject: Record<string, unknown> } } }).source.helm.valuesObject;
 }
 
-function render(dir: string): KubeObject[] {
-  const out = execFileSync('kubectl', ['kustomize', dir], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    maxBuffer: 32 * 1024 * 1024,
-  });
-  return parseAllDocuments(out)
-    .map((doc) => doc.toJSON() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null);
-}
+const render = (dir: string): KubeObject[] => kustomizeSync(dir) as KubeObject[];
 
 export function findOne(objects: KubeObject[], kind: string, name?: string): KubeObject {
   const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));

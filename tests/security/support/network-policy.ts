@@ -1,3 +1,5 @@
+import { selects } from '../../support/label-selector';
+
 /**
  * A small evaluator of Kubernetes NetworkPolicy (networking.k8s.io/v1) semantics, enough to ask
  * "would this connection be admitted?" of a set of rendered policies. Policies are additive:
@@ -26,25 +28,6 @@ export interface Connection {
   port: number;
 }
 
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
-}
-
-/** Kubernetes label selector semantics; an empty selector matches everything. */
-export function selectorMatches(selector: LabelSelector | undefined | null, labels: Record<string, string>): boolean {
-  if (!selector) return false;
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
-  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
-    const has = key in labels;
-    if (operator === 'In' && !(has && values.includes(labels[key]!))) return false;
-    if (operator === 'NotIn' && has && values.includes(labels[key]!)) return false;
-    if (operator === 'Exists' && !has) return false;
-    if (operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
-}
-
 function namespaceLabels(endpoint: Endpoint): Record<string, string> {
   return { ...endpoint.namespaceLabels, 'kubernetes.io/metadata.name': endpoint.namespace };
 }
@@ -66,9 +49,9 @@ function peerMatches(peer: Doc, other: Endpoint, policyNamespace: string): boole
   }
   if (!other.podLabels) return false; // pod and namespace selectors match pods only
   const namespaceOk = peer.namespaceSelector
-    ? selectorMatches(peer.namespaceSelector, namespaceLabels(other))
+    ? selects(peer.namespaceSelector, namespaceLabels(other))
     : other.namespace === policyNamespace;
-  const podOk = peer.podSelector ? selectorMatches(peer.podSelector, other.podLabels) : true;
+  const podOk = peer.podSelector ? selects(peer.podSelector, other.podLabels) : true;
   return namespaceOk && podOk;
 }
 
@@ -87,7 +70,7 @@ function portMatches(ports: Doc[] | undefined, connection: Connection): boolean 
 function selecting(policies: Doc[], pod: Endpoint, type: 'Ingress' | 'Egress'): Doc[] {
   return policies.filter((policy) => {
     if ((policy.metadata?.namespace ?? '') !== pod.namespace || !pod.podLabels) return false;
-    if (!selectorMatches(policy.spec?.podSelector ?? {}, pod.podLabels)) return false;
+    if (!selects(policy.spec?.podSelector ?? {}, pod.podLabels)) return false;
     const types: string[] = policy.spec?.policyTypes ?? (policy.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress']);
     return types.includes(type);
   });

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { runCommand, type CommandResult } from '../support/run-command';
+import { join } from 'node:path';
+import { REPO_ROOT } from './repo-root';
+import { runCommand, type CommandResult } from './run-command';
 
 /** A container engine CLI (docker or podman) and the arguments it always needs here. */
 export interface Engine {
@@ -10,7 +11,8 @@ export interface Engine {
   env: NodeJS.ProcessEnv;
 }
 
-export const PODMAN_CONF = resolve(__dirname, 'containers.conf');
+/** Kept beside the container suite: scripts/cluster-local names it too. */
+export const PODMAN_CONF = join(REPO_ROOT, 'tests/container/containers.conf');
 
 const INSTALL_HINT =
   'no usable container engine: install podman (Debian: apt-get install podman buildah runc uidmap fuse-overlayfs slirp4netns) ' +
@@ -54,14 +56,12 @@ export function detectEngine(environment: NodeJS.ProcessEnv = process.env): Engi
   return found;
 }
 
-export type RunResult = CommandResult;
-
 /** Runs the engine with `args`; rejects on a non-zero exit unless `allowFailure`. */
 export async function run(
   engine: Engine,
   args: string[],
   options: { timeoutMs?: number; allowFailure?: boolean } = {},
-): Promise<RunResult> {
+): Promise<CommandResult> {
   const { timeoutMs = 60_000, allowFailure = false } = options;
   const result = await runCommand(engine.command, [...engine.baseArgs, ...args], { env: engine.env, timeoutMs });
   if (result.code !== 0 && !allowFailure) {
