@@ -4,17 +4,8 @@
  * remote Argo CD watches. The remote's hook calls argocd-server's webhook; Argo CD syncs and the
  * real StatefulSet controller rolls every pod, each keeping its volume.
  */
-import {
-  application,
-  describeApp,
-  list,
-  waitFor,
-  waitRolledTo,
-  waitSyncedHealthy,
-  type Obj,
-  useCluster,
-  useCheckout,
-} from './support/cluster';
+import { waitFor } from '../support/wait-for';
+import { application, describeApp, list, waitRolledTo, waitSyncedHealthy, type Obj, useCluster, useCheckout } from './support/cluster';
 
 useCluster();
 const checkout = useCheckout();
@@ -34,15 +25,10 @@ test('a pushed digest bump syncs within seconds and rolls every replica, volumes
   const commit = await checkout().commitAndPush(`deploy(dev): ghcr.io/example/visits@${digest}`);
 
   // The webhook, not the 3-minute poll: the sync of this very commit starts well inside a minute.
-  await waitFor(
-    `a sync of ${commit.slice(0, 12)} to start`,
-    async () => {
-      const app = await application('visits');
-      return app.status?.operationState?.operation?.sync?.revision === commit ? true : undefined;
-    },
-    60_000,
-    () => describeApp('visits'),
-  );
+  await waitFor(`a sync of ${commit.slice(0, 12)} to start`, { timeoutMs: 60_000, describe: () => describeApp('visits') }, async () => {
+    const app = await application('visits');
+    return app.status?.operationState?.operation?.sync?.revision === commit ? true : undefined;
+  });
   const syncStartedMs = Date.now() - pushedAt;
 
   const rolled = await waitRolledTo(digest, 180_000);

@@ -3,7 +3,8 @@
  * UI posts to /api/v1/applications/<name>/sync), and read the resource tree the UI draws.
  * The UI's bundle is not built here (docs/local-cluster.md); its API is the real argocd-server.
  */
-import { ArgoApi, waitFor, waitSyncedHealthy, type Obj, useCluster } from './support/cluster';
+import { waitFor } from '../support/wait-for';
+import { ArgoApi, waitSyncedHealthy, type Obj, useCluster } from './support/cluster';
 
 let api: ArgoApi;
 
@@ -23,15 +24,11 @@ test('the Sync button: a sync through argocd-server runs to Succeeded', async ()
     dryRun: false,
     strategy: { hook: {} },
   });
-  const done = await waitFor(
-    'the UI-started sync to finish',
-    async () => {
-      const app = await api.call('GET', '/api/v1/applications/visits');
-      const op = app.status?.operationState;
-      return op && op.startedAt !== previousStart && op.phase !== 'Running' ? app : undefined;
-    },
-    120_000,
-  );
+  const done = await waitFor('the UI-started sync to finish', 120_000, async () => {
+    const app = await api.call('GET', '/api/v1/applications/visits');
+    const op = app.status?.operationState;
+    return op && op.startedAt !== previousStart && op.phase !== 'Running' ? app : undefined;
+  });
   expect(done.status.operationState.phase).toBe('Succeeded');
   expect(done.status.operationState.operation.initiatedBy.username).toBe('admin');
   await waitSyncedHealthy('visits');

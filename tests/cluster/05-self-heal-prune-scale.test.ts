@@ -5,7 +5,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { get, kubectl, kubectlResult, list, waitFor, waitSyncedHealthy, useCluster, useCheckout } from './support/cluster';
+import { waitFor } from '../support/wait-for';
+import { get, kubectl, kubectlResult, list, waitSyncedHealthy, useCluster, useCheckout } from './support/cluster';
 
 const OVERLAY = 'apps/visits/envs/dev/kustomization.yaml';
 const PROBE = 'prune-probe'; // a ConfigMap that exists in git only between two commits
@@ -34,9 +35,8 @@ test('selfHeal reverts kubectl scale sts visits --replicas=1', async () => {
   expect((await get('statefulset', 'visits')).spec.replicas).toBe(1);
   await waitFor(
     'Argo CD to put 3 replicas back',
+    { timeoutMs: 120_000, describe: async () => JSON.stringify((await get('statefulset', 'visits')).spec.replicas) },
     () => readyReplicas(3),
-    120_000,
-    async () => JSON.stringify((await get('statefulset', 'visits')).spec.replicas),
   );
   await waitSyncedHealthy('visits');
 });
@@ -45,7 +45,7 @@ test('3 -> 4 through git adds replica visits-3 with its own claim', async () => 
   await editOverlay(4, true);
   const commit = await checkout().commitAndPush('dev: 4 replicas, and a ConfigMap to prune later');
   await waitSyncedHealthy('visits', commit);
-  await waitFor('4 ready replicas', () => readyReplicas(4), 120_000);
+  await waitFor('4 ready replicas', 120_000, () => readyReplicas(4));
   const pvc = await get('pvc', 'data-visits-3');
   expect(pvc.status.phase).toBe('Bound');
   expect((await get('configmap', PROBE)).data).toEqual({ purpose: 'prune test' });
@@ -56,11 +56,9 @@ test('4 -> 3 through git: prune deletes the ConfigMap, never the claim data-visi
   await editOverlay(undefined, false);
   const commit = await checkout().commitAndPush('dev: back to 3 replicas, ConfigMap removed');
   await waitSyncedHealthy('visits', commit);
-  await waitFor('3 ready replicas', () => readyReplicas(3), 120_000);
-  await waitFor(
-    `ConfigMap ${PROBE} pruned`,
-    async () => ((await kubectlResult(['-n', 'visits', 'get', 'configmap', PROBE])).code !== 0 ? true : undefined),
-    60_000,
+  await waitFor('3 ready replicas', 120_000, () => readyReplicas(3));
+  await waitFor(`ConfigMap ${PROBE} pruned`, 60_000, async () =>
+    (await kubectlResult(['-n', 'visits', 'get', 'configmap', PROBE])).code !== 0 ? true : undefined,
   );
   const claimsAfter = (await list('pvc', 'visits')).map((p) => `${p.metadata.name} ${p.metadata.uid}`).sort();
   expect(claimsAfter).toEqual(claimsBefore);

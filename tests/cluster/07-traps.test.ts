@@ -5,6 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
+import { waitFor } from '../support/wait-for';
 import {
   application,
   ArgoApi,
@@ -13,7 +14,6 @@ import {
   kubectl,
   kubectlResult,
   list,
-  waitFor,
   waitSyncedHealthy,
   type Obj,
   useCluster,
@@ -52,6 +52,7 @@ async function refusedAt(commit: string): Promise<string> {
   let lastHardRefresh = 0;
   return waitFor(
     `Argo CD to compare ${commit.slice(0, 12)} and meet the API server's refusal`,
+    { timeoutMs: 120_000, describe: () => describeApp('visits') },
     async () => {
       const app = await application('visits');
       const text = await describeApp('visits');
@@ -63,8 +64,6 @@ async function refusedAt(commit: string): Promise<string> {
       }
       return undefined;
     },
-    120_000,
-    () => describeApp('visits'),
   );
 }
 
@@ -119,10 +118,8 @@ describe('a larger volume for the replicas', () => {
     await waitSyncedHealthy('visits', commit);
     const sts = await get('statefulset', 'visits');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('256Mi');
-    await waitFor(
-      '3 ready replicas',
-      async () => ((await get('statefulset', 'visits')).status.readyReplicas === 3 ? true : undefined),
-      120_000,
+    await waitFor('3 ready replicas', 120_000, async () =>
+      (await get('statefulset', 'visits')).status.readyReplicas === 3 ? true : undefined,
     );
 
     // The pods were adopted, not replaced, and every claim is the one it was.
@@ -163,12 +160,11 @@ test('the visits AppProject refuses a ClusterRoleBinding committed into apps/', 
 
   const shown = await waitFor(
     `Argo CD to refuse the ClusterRoleBinding of ${commit.slice(0, 12)}`,
+    { timeoutMs: 120_000, describe: () => describeApp('visits') },
     async () => {
       const text = await describeApp('visits');
       return /ClusterRoleBinding.*not permitted in project|not permitted in project.*ClusterRoleBinding/s.test(text) ? text : undefined;
     },
-    120_000,
-    () => describeApp('visits'),
   );
   console.log(`Argo CD on the ClusterRoleBinding: ${shown}`);
   expect((await kubectlResult(['get', 'clusterrolebinding', 'visits-escalation'])).stderr).toMatch(/NotFound/);
@@ -182,10 +178,8 @@ test('the visits AppProject refuses a ClusterRoleBinding committed into apps/', 
   // The refused sync keeps retrying its own revision (retry: 10 times, up to 5 min apart), even
   // after the fix is pushed; a person presses Terminate in the UI, which is this call.
   const api = await ArgoApi.login();
-  await waitFor(
-    `the fix ${reverted.slice(0, 12)} to be compared`,
-    async () => ((await application('visits')).status?.sync?.revision === reverted ? true : undefined),
-    60_000,
+  await waitFor(`the fix ${reverted.slice(0, 12)} to be compared`, 60_000, async () =>
+    (await application('visits')).status?.sync?.revision === reverted ? true : undefined,
   );
   if ((await application('visits')).status?.operationState?.phase === 'Running') {
     await api.call('DELETE', '/api/v1/applications/visits/operation');

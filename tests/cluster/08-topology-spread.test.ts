@@ -5,11 +5,11 @@
  * `nodeTaintsPolicy: Honor`; it then holds zero replicas for ever, and the skew check keeps a
  * replica Pending although two workers have room.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
-import { clusterUp, kubectl, kubectlResult, list, ROOT, useCluster, waitFor, type Obj } from './support/cluster';
+import { kustomize } from '../support/kustomize';
+import { REPO_ROOT } from '../support/repo-root';
+import { waitFor } from '../support/wait-for';
+import { clusterUp, kubectl, kubectlResult, list, useCluster, type Obj } from './support/cluster';
 
 const NAMESPACE = 'spread-test';
 const CORDONED = 'worker-c';
@@ -23,15 +23,9 @@ afterAll(async () => {
 
 /** The prod StatefulSet as kustomize renders it, made runnable here: no volumes, a scratch namespace. */
 async function prodStatefulSet(): Promise<Obj> {
-  const { stdout } = await promisify(execFile)('kubectl', ['kustomize', join(ROOT, 'apps/visits/envs/prod')], {
-    env: await clusterUp(),
-    maxBuffer: 16 << 20,
-  });
-  const sts = parseAllDocuments(stdout)
-    .map((d) => d.toJS())
-    .find((o) => o?.kind === 'StatefulSet');
-  // Real nodes run the image this checkout built (prod's pin names a registry unreachable here).
   const env = await clusterUp();
+  const sts = (await kustomize(join(REPO_ROOT, 'apps/visits/envs/prod'), { env })).find((o) => o.kind === 'StatefulSet')!;
+  // Real nodes run the image this checkout built (prod's pin names a registry unreachable here).
   if (env.VISITS_IMAGE_DIGEST) {
     for (const c of sts.spec.template.spec.containers) c.image = `${c.image.split('@')[0]}@${env.VISITS_IMAGE_DIGEST}`;
   }
@@ -53,18 +47,20 @@ test('with a tainted node and a worker cordoned, all three prod replicas schedul
 
   const pods = await waitFor(
     'three Running replicas',
+    {
+      timeoutMs: 60_000,
+      describe: async () =>
+        (await list('pods', NAMESPACE))
+          .map(
+            (p) =>
+              `${p.metadata.name} ${p.status.phase} ${p.spec.nodeName ?? ''} ${p.status.conditions?.find((c: Obj) => c.type === 'PodScheduled')?.message ?? ''}`,
+          )
+          .join('\n'),
+    },
     async () => {
       const current = await list('pods', NAMESPACE);
       return current.length === 3 && current.every((p) => p.status.phase === 'Running') ? current : undefined;
     },
-    60_000,
-    async () =>
-      (await list('pods', NAMESPACE))
-        .map(
-          (p) =>
-            `${p.metadata.name} ${p.status.phase} ${p.spec.nodeName ?? ''} ${p.status.conditions?.find((c: Obj) => c.type === 'PodScheduled')?.message ?? ''}`,
-        )
-        .join('\n'),
   );
   const nodes = pods.map((p) => p.spec.nodeName).sort();
   expect(nodes.every((n) => n === 'worker-a' || n === 'worker-b')).toBe(true);

@@ -4,7 +4,8 @@
  * it: root carries no cascade finalizer, and what it manages is marked Prune=false,Delete=false.
  * Runs last: it deletes root, then restores it exactly as docs/deploy.md bootstraps a cluster.
  */
-import { Checkout, application, get, kubectl, kubectlResult, list, useCluster, waitFor, waitSyncedHealthy } from './support/cluster';
+import { waitFor } from '../support/wait-for';
+import { Checkout, application, get, kubectl, kubectlResult, list, useCluster, waitSyncedHealthy } from './support/cluster';
 
 useCluster();
 
@@ -37,10 +38,8 @@ test('deleting the root Application leaves every Application, project and worklo
   } finally {
     await checkout.remove();
   }
-  await waitFor(
-    'root to be back',
-    async () => ((await kubectlResult(['-n', 'argocd', 'get', 'application', 'root'])).code === 0 ? true : undefined),
-    30_000,
+  await waitFor('root to be back', 30_000, async () =>
+    (await kubectlResult(['-n', 'argocd', 'get', 'application', 'root'])).code === 0 ? true : undefined,
   );
   await waitSyncedHealthy('root');
   await waitSyncedHealthy('visits');

@@ -4,19 +4,9 @@
  * lab's commands with the answer the lab's report shows.
  */
 import { runCommand } from '../support/run-command';
-import {
-  clusterUp,
-  countOnDisk,
-  get,
-  kubectl,
-  list,
-  nodeIn,
-  ROOT,
-  requireRealNodes,
-  useCluster,
-  waitFor,
-  type Obj,
-} from './support/cluster';
+import { waitFor } from '../support/wait-for';
+import { REPO_ROOT } from '../support/repo-root';
+import { clusterUp, countOnDisk, get, kubectl, list, nodeIn, requireRealNodes, useCluster, type Obj } from './support/cluster';
 
 useCluster();
 beforeAll(requireRealNodes);
@@ -26,7 +16,7 @@ const counts = async (): Promise<number[]> => Promise.all(PODS.map(countOnDisk))
 const podIp = async (pod: string): Promise<string> => (await get('pod', pod)).status.podIP;
 
 test('scripts/smoke.mjs, the seed lab as a script, passes against the local cluster', async () => {
-  const smoke = await runCommand(process.execPath, [`${ROOT}/scripts/smoke.mjs`, '--context', 'visits-local'], {
+  const smoke = await runCommand(process.execPath, [`${REPO_ROOT}/scripts/smoke.mjs`, '--context', 'visits-local'], {
     env: await clusterUp(),
     timeoutMs: 5 * 60_000,
   });
@@ -81,15 +71,11 @@ test('kubectl delete pod visits-1: it comes back on the same PVC with the same c
   const pod = await get('pod', 'visits-1');
   const count = await countOnDisk('visits-1');
   await kubectl(['-n', 'visits', 'delete', 'pod', 'visits-1', '--wait=true']);
-  const back = await waitFor(
-    'a new visits-1 Ready',
-    async () => {
-      const p = await get('pod', 'visits-1');
-      const ready = p.status.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
-      return p.metadata.uid !== pod.metadata.uid && ready ? p : undefined;
-    },
-    120_000,
-  );
+  const back = await waitFor('a new visits-1 Ready', 120_000, async () => {
+    const p = await get('pod', 'visits-1');
+    const ready = p.status.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
+    return p.metadata.uid !== pod.metadata.uid && ready ? p : undefined;
+  });
   expect(back.spec.volumes.find((v: Obj) => v.name === 'data').persistentVolumeClaim.claimName).toBe('data-visits-1');
   expect((await get('pvc', 'data-visits-1')).metadata.uid).toBe(claim.metadata.uid);
   expect(await countOnDisk('visits-1')).toBe(count);

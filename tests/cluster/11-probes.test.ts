@@ -5,7 +5,8 @@
  * EndpointSlice, and returns when the volume is fixed.
  */
 import { chmod } from 'node:fs/promises';
-import { containerPid, countOnDisk, get, list, requireRealNodes, useCluster, waitFor, type Obj } from './support/cluster';
+import { waitFor } from '../support/wait-for';
+import { containerPid, countOnDisk, get, list, requireRealNodes, useCluster, type Obj } from './support/cluster';
 
 useCluster();
 beforeAll(requireRealNodes);
@@ -22,12 +23,11 @@ async function inService(pod: string): Promise<boolean> {
 async function restartedOnce(pod: string, restarts: number, timeoutMs: number): Promise<Obj> {
   return waitFor(
     `${pod} restarted and Ready again`,
+    { timeoutMs: timeoutMs, describe: async () => JSON.stringify(await container(pod), null, 2) },
     async () => {
       const status = await container(pod);
       return status.restartCount === restarts + 1 && status.ready ? status : undefined;
     },
-    timeoutMs,
-    async () => JSON.stringify(await container(pod), null, 2),
   );
 }
 
@@ -38,7 +38,7 @@ test('a frozen node process fails liveness; the kubelet restarts the container, 
   process.kill(pid, 'SIGSTOP');
   try {
     // livenessProbe: every 10 s, 3 failures. Readiness (every 2 s, 1 failure) drops first.
-    await waitFor('visits-2 not Ready while frozen', async () => ((await ready('visits-2')) ? undefined : true), 30_000);
+    await waitFor('visits-2 not Ready while frozen', 30_000, async () => ((await ready('visits-2')) ? undefined : true));
     const after = await restartedOnce('visits-2', before.restartCount, 120_000);
     expect(after.lastState.terminated).toMatchObject({ exitCode: 137 });
   } finally {
@@ -74,14 +74,14 @@ test('an unwritable data volume fails readiness: the pod leaves the EndpointSlic
   const broken = Date.now();
   let outMs = 0;
   try {
-    await waitFor('visits-1 out of the Service', async () => ((await inService('visits-1')) ? undefined : true), 45_000);
+    await waitFor('visits-1 out of the Service', 45_000, async () => ((await inService('visits-1')) ? undefined : true));
     outMs = Date.now() - broken;
     expect(await ready('visits-1')).toBe(false);
   } finally {
     await chmod(dir, 0o777);
   }
   const fixed = Date.now();
-  await waitFor('visits-1 back in the Service', async () => ((await inService('visits-1')) ? true : undefined), 30_000);
+  await waitFor('visits-1 back in the Service', 30_000, async () => ((await inService('visits-1')) ? true : undefined));
   // The figures docs/architecture.md#probe-timings quotes.
   console.log(
     `readiness: volume unwritable -> out of the Service ${(outMs / 1000).toFixed(1)} s; fixed -> back ${((Date.now() - fixed) / 1000).toFixed(1)} s`,

@@ -4,6 +4,7 @@
  * to git; Argo CD syncs and the StatefulSet controller replaces every pod. Every request must be
  * answered, and the pods' files must hold exactly the visits that were acknowledged.
  */
+import { errnoCode } from '../support/errno';
 import {
   countOnDisk,
   get,
@@ -48,8 +49,7 @@ function load(url: string, stop: { now: boolean }): { tally: Tally; done: Promis
         }
       } catch (error) {
         tally.failed++;
-        const cause = (error as { cause?: { code?: string } }).cause?.code;
-        tally.failures.push(`${(error as Error).name}: ${cause ?? (error as Error).message}`);
+        tally.failures.push(`${(error as Error).name}: ${errnoCode(error) ?? (error as Error).message}`);
       }
     }
   };

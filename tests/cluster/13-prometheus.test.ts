@@ -25,11 +25,13 @@ import {
   type ScrapeConfig,
 } from '../monitoring/support/prometheus-server';
 import { findOne, renderOverlay, ruleFileText, ruleGroupsOf, type KubeObject } from '../monitoring/support/rendered-monitoring';
-import { clusterUp, get, kubectl, requireRealNodes, ROOT, useCluster, waitFor } from './support/cluster';
+import { waitFor } from '../support/wait-for';
+import { REPO_ROOT } from '../support/repo-root';
+import { clusterUp, get, kubectl, requireRealNodes, useCluster } from './support/cluster';
 
 useCluster();
 
-const PKI = join(ROOT, '.cluster/pki');
+const PKI = join(REPO_ROOT, '.cluster/pki');
 const API_SERVER = 'https://127.0.0.1:16443';
 const CLIENT_TLS = { ca_file: `${PKI}/ca.crt`, cert_file: `${PKI}/admin.crt`, key_file: `${PKI}/admin.key` };
 
@@ -117,12 +119,11 @@ const value = async (expr: string): Promise<number[]> => (await instantQuery(pro
 test('the ServiceMonitor job finds exactly the three pods, once each, with the labels the rules select on', async () => {
   const targets = await waitFor(
     'three visits targets up',
+    { timeoutMs: 60_000, describe: async () => JSON.stringify(await instantQuery(prometheus!, 'up'), null, 1) },
     async () => {
       const up = await instantQuery(prometheus!, 'up{job="visits"} == 1');
       return up.length === 3 ? up : undefined;
     },
-    60_000,
-    async () => JSON.stringify(await instantQuery(prometheus!, 'up'), null, 1),
   );
   expect(
     targets.map((t) => `${t.metric.namespace}/${t.metric.pod} ${t.metric.service} ${t.metric.container} ${t.metric.endpoint}`).sort(),
@@ -132,52 +133,39 @@ test('the ServiceMonitor job finds exactly the three pods, once each, with the l
 });
 
 test('deleting a pod shows in the replica series as the rules read them, and its count comes back', async () => {
-  await waitFor(
-    '3 of 3 replicas ready in the rules',
-    async () => ((await value('visits:statefulset_replicas_ready'))[0] === 3 ? true : undefined),
-    60_000,
+  await waitFor('3 of 3 replicas ready in the rules', 60_000, async () =>
+    (await value('visits:statefulset_replicas_ready'))[0] === 3 ? true : undefined,
   );
   expect(await value('visits:statefulset_replicas_desired')).toEqual([3]);
   const persisted = async () => (await value('visits:persisted:max_by_pod{pod="visits-0"}'))[0];
-  const before = await waitFor('visits-0 persisted count scraped', async () => persisted(), 30_000);
+  const before = await waitFor('visits-0 persisted count scraped', 30_000, async () => persisted());
 
   await kubectl(['-n', 'visits', 'delete', 'pod', 'visits-0', '--wait=false']);
-  await waitFor(
-    'the rules to see a replica missing',
-    async () => ((await value('visits:statefulset_replicas_ready'))[0] < 3 ? true : undefined),
-    60_000,
+  await waitFor('the rules to see a replica missing', 60_000, async () =>
+    (await value('visits:statefulset_replicas_ready'))[0] < 3 ? true : undefined,
   );
-  await waitFor(
-    '3 of 3 ready again',
-    async () => ((await value('visits:statefulset_replicas_ready'))[0] === 3 ? true : undefined),
-    120_000,
+  await waitFor('3 of 3 ready again', 120_000, async () =>
+    (await value('visits:statefulset_replicas_ready'))[0] === 3 ? true : undefined,
   );
-  await waitFor(
-    'the new visits-0 scraped',
-    async () => ((await value('up{job="visits", pod="visits-0"} == 1')).length === 1 ? true : undefined),
-    60_000,
+  await waitFor('the new visits-0 scraped', 60_000, async () =>
+    (await value('up{job="visits", pod="visits-0"} == 1')).length === 1 ? true : undefined,
   );
   // The recording rule catches up with the new pod's first scrape within an evaluation or two.
   await waitFor(
     `visits-0 persisted count back at ${before}`,
+    { timeoutMs: 30_000, describe: async () => `visits:persisted:max_by_pod{pod="visits-0"} = ${await persisted()}` },
     async () => ((await persisted()) === before ? true : undefined),
-    30_000,
-    async () => `visits:persisted:max_by_pod{pod="visits-0"} = ${await persisted()}`,
   );
   // The count did not go backwards, so that alert stays silent.
   expect((await activeAlerts(prometheus!)).map((a) => a.labels.alertname)).not.toContain('VisitsCountWentBackwards');
 });
 
 test('the kubelets publish no volume statistics for hostPath volumes: VisitsVolumeStatsMissing says so', async () => {
-  await waitFor('the kubelets scraped', async () => ((await value('up{job="kubelet"} == 1')).length === 4 ? true : undefined), 60_000);
-  const pending = await waitFor(
-    'VisitsVolumeStatsMissing pending for the three claims',
-    async () => {
-      const alerts = (await activeAlerts(prometheus!)).filter((a) => a.labels.alertname === 'VisitsVolumeStatsMissing');
-      return alerts.length >= 3 ? alerts : undefined;
-    },
-    60_000,
-  );
+  await waitFor('the kubelets scraped', 60_000, async () => ((await value('up{job="kubelet"} == 1')).length === 4 ? true : undefined));
+  const pending = await waitFor('VisitsVolumeStatsMissing pending for the three claims', 60_000, async () => {
+    const alerts = (await activeAlerts(prometheus!)).filter((a) => a.labels.alertname === 'VisitsVolumeStatsMissing');
+    return alerts.length >= 3 ? alerts : undefined;
+  });
   expect(pending.map((a) => a.labels.persistentvolumeclaim)).toEqual(
     expect.arrayContaining(['data-visits-0', 'data-visits-1', 'data-visits-2']),
   );

@@ -2,17 +2,15 @@
  * The local cluster as the tests use it: the way a person does, through `npm run cluster:local`
  * (`up`, then the shell lines `env` prints), kubectl, git and argocd-server's HTTP API.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { runCommand, type CommandResult } from '../../support/run-command';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../support/repo-root';
+import { runCommand, runOrThrow, type CommandResult } from '../../support/run-command';
+import { waitFor } from '../../support/wait-for';
 
-const run = promisify(execFile);
-export const ROOT = resolve(__dirname, '../../..');
-const MAIN = join(ROOT, 'scripts/cluster-local/main.sh');
+const MAIN = join(REPO_ROOT, 'scripts/cluster-local/main.sh');
 
 /** `up` builds nothing here (npm test built the tools first); it starts and bootstraps. */
 const UP_TIMEOUT_MS = 10 * 60_000;
@@ -24,7 +22,7 @@ export async function clusterUp(): Promise<NodeJS.ProcessEnv> {
   if (env) return env;
   const up = await runCommand('bash', [MAIN, 'up'], { timeoutMs: UP_TIMEOUT_MS });
   if (up.code !== 0) throw new Error(`npm run cluster:local -- up failed (exit ${up.code}):\n${(up.stdout + up.stderr).slice(-6000)}`);
-  const { stdout } = await run('bash', [MAIN, 'env']);
+  const stdout = await runOrThrow('bash', [MAIN, 'env']);
   env = { ...process.env };
   for (const line of stdout.split('\n')) {
     const match = /^export (\w+)=(.*)$/.exec(line);
@@ -110,33 +108,6 @@ export function requireRealNodes(): void {
 export const application = (name: string): Promise<Obj> => get('applications.argoproj.io', name, 'argocd');
 
 /**
- * Polls `probe` until it returns a value that is not undefined, for at most `timeoutMs`; on
- * timeout the error says what was awaited and what the cluster showed last (`describe`).
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  describe?: () => Promise<string>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    if (Date.now() > deadline) {
-      const shown = describe ? await describe().catch((e: Error) => e.message) : lastError;
-      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; the cluster showed:\n${shown}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/**
  * Waits until the StatefulSet has rolled every replica to `digest`: revisions settled, three
  * updated and Ready, none being deleted, and (given `before`, name → UID) each a new pod.
  * Returns the pods.
@@ -144,6 +115,7 @@ export async function waitFor<T>(
 export async function waitRolledTo(digest: string, timeoutMs: number, before?: Map<string, string>): Promise<Obj[]> {
   return waitFor(
     `every replica on ${digest.slice(0, 19)}…, Ready`,
+    { timeoutMs: timeoutMs, describe: async () => JSON.stringify((await get('statefulset', 'visits')).status, null, 2) },
     async () => {
       const sts = await get('statefulset', 'visits');
       const pods = await list('pods', 'visits', 'app.kubernetes.io/name=visits');
@@ -160,8 +132,6 @@ export async function waitRolledTo(digest: string, timeoutMs: number, before?: M
         );
       return rolled ? pods : undefined;
     },
-    timeoutMs,
-    async () => JSON.stringify((await get('statefulset', 'visits')).status, null, 2),
   );
 }
 
@@ -194,6 +164,7 @@ export async function describeApp(name: string): Promise<string> {
 export async function waitSyncedHealthy(name: string, revision?: string, timeoutMs = 180_000): Promise<Obj> {
   return waitFor(
     `Application ${name} Synced and Healthy${revision ? ` at ${revision.slice(0, 12)}` : ''}`,
+    { timeoutMs: timeoutMs, describe: () => describeApp(name) },
     async () => {
       const app = await application(name);
       const ok =
@@ -203,8 +174,6 @@ export async function waitSyncedHealthy(name: string, revision?: string, timeout
         app.status?.operationState?.phase !== 'Running';
       return ok ? app : undefined;
     },
-    timeoutMs,
-    () => describeApp(name),
   );
 }
 
@@ -245,9 +214,9 @@ export class Checkout {
 
   static async clone(): Promise<Checkout> {
     const dir = await mkdtemp(join(tmpdir(), 'visits-checkout-'));
-    await run('git', ['clone', '--quiet', requireEnv().VISITS_GIT_REMOTE!, dir]);
-    await run('git', ['-C', dir, 'config', 'user.name', 'cluster test']);
-    await run('git', ['-C', dir, 'config', 'user.email', 'cluster-test@visits.invalid']);
+    await runOrThrow('git', ['clone', '--quiet', requireEnv().VISITS_GIT_REMOTE!, dir]);
+    await runOrThrow('git', ['-C', dir, 'config', 'user.name', 'cluster test']);
+    await runOrThrow('git', ['-C', dir, 'config', 'user.email', 'cluster-test@visits.invalid']);
     return new Checkout(dir);
   }
 
@@ -256,12 +225,12 @@ export class Checkout {
   }
 
   async git(...args: string[]): Promise<string> {
-    return (await run('git', ['-C', this.dir, ...args], { env: requireEnv() })).stdout;
+    return runOrThrow('git', ['-C', this.dir, ...args], { env: requireEnv() });
   }
 
   /** Runs one of this repository's scripts in the checkout, as a workflow step would. */
   async node(script: string, ...args: string[]): Promise<string> {
-    return (await run(process.execPath, [join(ROOT, script), ...args], { cwd: this.dir })).stdout;
+    return runOrThrow(process.execPath, [join(REPO_ROOT, script), ...args], { cwd: this.dir });
   }
 
   /**
