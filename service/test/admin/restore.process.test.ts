@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, startService, type ServiceProcess } from '../../../tests/support/service-process';
+import { makeTempDir, startService, type ServiceProcess } from '@visits/test-support/service-process';
 import { breakWrites, healWrites } from '../support/break-writes';
 
 /**

@@ -1,4 +1,5 @@
-import { freePort, makeTempDir, startService, type ServiceProcess } from '../../../tests/support/service-process';
+import { sampleValue } from '@visits/test-support/prometheus-text';
+import { freePort, makeTempDir, startService, type ServiceProcess } from '@visits/test-support/service-process';
 import { rm } from 'node:fs/promises';
 import type { ClusterAnswer } from '../../src/cluster/cluster-view';
 import { startDnsmasq, type DnsServer } from './dnsmasq';
@@ -116,7 +117,7 @@ describe('GET /visits/cluster with three replicas behind a real DNS server', () 
 
   it('records the peer requests in the peer latency histogram and the route template in the HTTP histogram', async () => {
     const metrics = await (await fetch(`${replicas[0]!.url}/metrics`)).text();
-    const ok = Number(/visits_peer_request_duration_seconds_count\{outcome="ok"\} (\d+)/.exec(metrics)?.[1]);
+    const ok = sampleValue(metrics, 'visits_peer_request_duration_seconds_count{outcome="ok"}');
     // Two peers asked by the view of the first test.
     expect(ok).toBeGreaterThanOrEqual(2);
     expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/visits\/cluster",status_code="200"\} [1-9]/);

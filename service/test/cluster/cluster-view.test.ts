@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { ClusterAnswer } from '../../src/cluster/cluster-view';
-import { freePort, startService, type ServiceProcess } from '../../../tests/support/service-process';
+import { freePort, startService, type ServiceProcess } from '@visits/test-support/service-process';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { startDnsmasq, type DnsServer } from './dnsmasq';
 

@@ -1,6 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { freePort } from '../../../tests/support/service-process';
+import { collectOutput, hasExited, stopChild } from '@visits/test-support/child-process';
+import { isErrno } from '@visits/test-support/errno';
+import { freePort } from '@visits/test-support/service-process';
+import { waitFor } from '@visits/test-support/wait-for';
 
 /** Debian's dnsmasq (package dnsmasq-base): a real DNS server, run unprivileged-friendly on loopback. */
 export const DNSMASQ = '/usr/sbin/dnsmasq';
@@ -46,36 +49,19 @@ export async function startDnsmasq(records: DnsRecords): Promise<DnsServer> {
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const port = await freePort('127.0.0.1');
     const child = spawn(DNSMASQ, args(port, records), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
+    let spawnError = '';
     // A missing binary is an 'error' event with nothing on stderr: say what to install.
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      output += err.code === 'ENOENT' ? `${DNSMASQ} not found: apt-get install dnsmasq-base` : err.message;
+    child.once('error', (err) => {
+      spawnError = isErrno(err, 'ENOENT') ? `${DNSMASQ} not found: apt-get install dnsmasq-base` : err.message;
     });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    const started = await waitFor(() => output.includes('started, version'), child, 10_000);
-    if (started) return { server: `127.0.0.1:${port}`, stop: () => stop(child, exited) };
-    lastError = output;
-    await stop(child, exited);
+    const output = collectOutput(child);
+    // Started, or exited (a port clash): either ends the wait; a timeout counts as not started.
+    const outcome = await waitFor('dnsmasq to start', { timeoutMs: 10_000, everyMs: 20 }, async () =>
+      output().includes('started, version') ? 'started' : hasExited(child) ? 'exited' : undefined,
+    ).catch(() => 'timed out');
+    if (outcome === 'started') return { server: `127.0.0.1:${port}`, stop: () => stopChild(child) };
+    lastError = spawnError + output();
+    await stopChild(child);
   }
   throw new Error(`dnsmasq did not start:\n${lastError || '(it printed nothing and did not answer)'}`);
-}
-
-async function waitFor(ready: () => boolean, child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (ready()) return true;
-    if (child.exitCode !== null || child.signalCode !== null) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return false;
-}
-
-async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetchPeerCount, peerAddress, PeerRequestError } from '../../src/cluster/peer-client';
-import { freePort } from '../../../tests/support/service-process';
+import { freePort } from '@visits/test-support/service-process';
 
 /** A real HTTP server on loopback playing peers that answer well, badly, or not at all. */
 jest.setTimeout(30_000);

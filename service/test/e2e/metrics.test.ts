@@ -1,10 +1,5 @@
+import { sampleValue } from '@visits/test-support/prometheus-text';
 import { createTestApp, type TestApp } from '../support/test-app';
-
-/** Finds one sample's value in Prometheus text format. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe('metrics', () => {
   let t: TestApp;
@@ -26,11 +21,11 @@ describe('metrics', () => {
     expect(text).toContain('# TYPE visits_persisted gauge');
     expect(text).toContain('# TYPE visits_persist_duration_seconds histogram');
     expect(text).toContain('# TYPE visits_persist_failures_total counter');
-    expect(sample(text, 'visits_build_info{version="2.0.0",commit="feedbee"}')).toBe(1);
-    expect(sample(text, 'visits_recorded_total')).toBe(3);
-    expect(sample(text, 'visits_persisted')).toBe(3);
-    expect(sample(text, 'visits_persist_duration_seconds_count')).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'visits_persist_failures_total{reason="ENOSPC"}')).toBe(0);
+    expect(sampleValue(text, 'visits_build_info{version="2.0.0",commit="feedbee"}')).toBe(1);
+    expect(sampleValue(text, 'visits_recorded_total')).toBe(3);
+    expect(sampleValue(text, 'visits_persisted')).toBe(3);
+    expect(sampleValue(text, 'visits_persist_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(text, 'visits_persist_failures_total{reason="ENOSPC"}')).toBe(0);
     // prom-client's default process and Node.js metrics
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).toContain('nodejs_eventloop_lag_seconds');
@@ -45,7 +40,7 @@ describe('metrics', () => {
     await t.get('/health/live');
     await t.get('/metrics');
     const text = (await t.get('/metrics')).text;
-    const count = (labels: string) => sample(text, `http_request_duration_seconds_count{${labels}}`);
+    const count = (labels: string) => sampleValue(text, `http_request_duration_seconds_count{${labels}}`);
     expect(count('method="GET",route="/",status_code="200"')).toBe(1);
     expect(count('method="GET",route="/visits",status_code="200"')).toBe(1);
     // Every unmatched URL shares one label value: no cardinality explosion from scanners.
@@ -59,7 +54,7 @@ describe('metrics', () => {
     const other = await createTestApp();
     try {
       const fresh = (await other.get('/metrics')).text;
-      expect(sample(fresh, 'visits_recorded_total')).toBe(0);
+      expect(sampleValue(fresh, 'visits_recorded_total')).toBe(0);
       expect(fresh).not.toContain('route="/"');
     } finally {
       await other.close();

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { startService, type ServiceProcess } from '../../../tests/support/service-process';
+import { startService, type ServiceProcess } from '@visits/test-support/service-process';
 
 /** Sends raw bytes and returns the status code of the first response (or 'closed'). */
 function raw(service: ServiceProcess, payload: string | Buffer): Promise<number | 'closed'> {

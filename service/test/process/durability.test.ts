@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, startService, type ServiceProcess } from '../../../tests/support/service-process';
+import { makeTempDir, startService, type ServiceProcess } from '@visits/test-support/service-process';
 
 /** GET / once; the visit number when acknowledged with 200, else undefined. */
 async function visit(url: string): Promise<number | undefined> {

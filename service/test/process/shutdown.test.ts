@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { startService, type ServiceProcess } from '../../../tests/support/service-process';
+import { startService, type ServiceProcess } from '@visits/test-support/service-process';
 
 async function status(url: string): Promise<number | 'refused'> {
   try {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, runToExit } from '../../../tests/support/service-process';
+import { makeTempDir, runToExit } from '@visits/test-support/service-process';
 
 /** The one fatal line of a refused start-up. */
 function fatalLine(output: string): { msg: string } & Record<string, unknown> {

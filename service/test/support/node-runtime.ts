@@ -1,4 +1,4 @@
-import { PINNED_NODE_VERSION, wrongNodeMessage } from '../../../tests/support/pinned-node';
+import { PINNED_NODE_VERSION, wrongNodeMessage } from '@visits/test-support/pinned-node';
 
 /**
  * Jest globalSetup: says which Node.js the service's tests run on (jest's workers and the service
