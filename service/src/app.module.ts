@@ -3,7 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { RestoreRoute } from './admin/restore.route';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterView } from './cluster/cluster-view';
-import { CounterController } from './counter/counter.controller';
+import { CounterRoutes } from './counter/counter.routes';
 import { CounterStore } from './counter/counter-store';
 import { CounterIndicator } from './health/counter.indicator';
 import { DataVolumeIndicator } from './health/data-volume.indicator';
@@ -29,7 +29,7 @@ export class AppModule implements OnApplicationShutdown {
       module: AppModule,
       // Terminus logs nothing itself: a failing probe is an answer, not an error.
       imports: [TerminusModule.forRoot({ logger: false })],
-      controllers: [CounterController, ClusterController, HealthController, MetricsController, VersionController],
+      controllers: [ClusterController, HealthController, MetricsController, VersionController],
       providers: [
         { provide: CONTEXT, useValue: context },
         { provide: CONFIG, useValue: context.config },
@@ -43,6 +43,7 @@ export class AppModule implements OnApplicationShutdown {
         DataVolumeIndicator,
         LifecycleIndicator,
         ClusterView,
+        CounterRoutes,
         RestoreRoute,
       ],
     };

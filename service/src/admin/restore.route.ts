@@ -5,6 +5,7 @@ import type { Config } from '../config/config';
 import { CounterStore, PersistError } from '../counter/counter-store';
 import type { Logger } from '../logging/logger';
 import { ThrottledLog } from '../logging/throttled-log';
+import { sendError } from '../http/json-answer';
 import { CONFIG, LOGGER } from '../tokens';
 import { AdminToken, TokenUnavailableError } from './admin-token';
 import { isJsonContentType, parseRestoreBody, RESTORE_BODY_LIMIT } from './restore-body';
@@ -17,11 +18,6 @@ const BODY_ERRORS: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty: send {"visits": n}',
   FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON',
 };
-
-function send(reply: FastifyReply, statusCode: number, error: string, message: string): FastifyReply {
-  // Same shape as Nest's HTTP errors, so every error of the service reads alike.
-  return reply.code(statusCode).header('cache-control', 'no-store').send({ statusCode, error, message });
-}
 
 /**
  * PUT /visits {"visits": n}: sets this replica's count, to restore it after a volume was lost.
@@ -83,7 +79,7 @@ export class RestoreRoute implements OnModuleInit {
           'PUT /visits refused: no usable admin token',
         ),
       );
-      await send(reply, 503, 'Service Unavailable', 'the admin token is not available on this replica');
+      await sendError(reply, 503, 'the admin token is not available on this replica');
       return;
     }
     if (result === 'ok') return;
@@ -92,22 +88,21 @@ export class RestoreRoute implements OnModuleInit {
         this.logger.warn({ remoteAddress: request.ip, alsoRefusedSinceLastLine: leftOut }, 'PUT /visits refused: wrong bearer token'),
       );
     reply.header('www-authenticate', 'Bearer realm="visits"');
-    await send(reply, 401, 'Unauthorized', UNAUTHORIZED[result]);
+    await sendError(reply, 401, UNAUTHORIZED[result]);
   }
 
   private bodyError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const message = BODY_ERRORS[error.code] ?? (error.statusCode === 400 ? `the body was refused: ${error.message}` : undefined);
-    if (message !== undefined) return send(reply, 400, 'Bad Request', message);
+    if (message !== undefined) return sendError(reply, 400, message);
     this.logger.error({ err: error }, 'PUT /visits failed');
-    return send(reply, 500, 'Internal Server Error', 'the count was not changed');
+    return sendError(reply, 500, 'the count was not changed');
   }
 
   private async restore(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     // Fastify also parses text/plain; only JSON is accepted here.
-    if (!isJsonContentType(request.headers['content-type']))
-      return send(reply, 400, 'Bad Request', BODY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE!);
+    if (!isJsonContentType(request.headers['content-type'])) return sendError(reply, 400, BODY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE!);
     const parsed = parseRestoreBody(request.body);
-    if (!parsed.ok) return send(reply, 400, 'Bad Request', parsed.message);
+    if (!parsed.ok) return sendError(reply, 400, parsed.message);
     const previous = this.store.count;
     let visits: number;
     try {
@@ -115,7 +110,7 @@ export class RestoreRoute implements OnModuleInit {
     } catch (err) {
       if (!(err instanceof PersistError)) throw err;
       this.logger.error({ previous, requested: parsed.visits, reason: err.reason }, 'count NOT restored: the write failed');
-      return send(reply, 503, 'Service Unavailable', `count not changed: ${err.message}`);
+      return sendError(reply, 503, `count not changed: ${err.message}`);
     }
     this.logger.warn({ previous, visits, remoteAddress: request.ip }, 'count restored by PUT /visits');
     return reply.header('cache-control', 'no-store').send({ visits, previous, pod: this.config.podName });
