@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { HTTP_LIMITS } from '../../service/src/http/http-limits';
 import { createMemoryCgroup, type MemoryCgroup } from '../support/memory-cgroup';
 import { createNetworkNamespace, type NetworkNamespace } from '../support/network-namespace';
 import { memoryLimitBytes, podSpec } from '../support/pod-spec';
@@ -17,7 +18,7 @@ import { currentCount, get } from './support/probe';
  */
 jest.setTimeout(90_000);
 
-const PENDING_PER_CONNECTION = 32; // service/src/http/http-limits.ts
+const PENDING_PER_CONNECTION = HTTP_LIMITS.pendingPerConnection;
 
 let service: ServiceProcess | undefined;
 let cgroup: MemoryCgroup | undefined;

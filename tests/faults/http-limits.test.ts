@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { HTTP_LIMITS } from '../../service/src/http/http-limits';
 import { makeTempDir, startService, type ServiceProcess } from '../support/service-process';
 import { currentCount, get } from './support/probe';
 import { rawConnection, trickle } from './support/raw-connection';
@@ -14,9 +15,7 @@ import { rawConnection, trickle } from './support/raw-connection';
  */
 jest.setTimeout(120_000);
 
-const TIMEOUT_MS = 10_000; // headers, whole request, idle socket
-const KEEP_ALIVE_MS = 65_000;
-const CONNECTIONS = 1024;
+const { headersTimeoutMs, requestTimeoutMs, socketIdleMs, keepAliveIdleMs, connections: CONNECTIONS, bodyBytes } = HTTP_LIMITS;
 
 let service: ServiceProcess;
 let tokenDir: string;
@@ -61,7 +60,7 @@ test('a body over 16 KiB gets 413 on a route that reads one', async () => {
     service.host,
     service.port,
     (socket) =>
-      socket.write(`PUT /visits HTTP/1.1\r\nHost: visits\r\nContent-Type: application/json\r\nContent-Length: ${16 * 1024 + 1}\r\n\r\n`),
+      socket.write(`PUT /visits HTTP/1.1\r\nHost: visits\r\nContent-Type: application/json\r\nContent-Length: ${bodyBytes + 1}\r\n\r\n`),
     5000,
   );
   expect(status(outcome.received)).toBe(413);
@@ -98,17 +97,17 @@ test('slow and idle clients are cut off at the documented times', async () => {
   console.log(
     `closed after: slow headers ${headers.closedAfterMs} ms, slow body ${body.closedAfterMs} ms, silent ${silent.closedAfterMs} ms, idle keep-alive ${keepAlive.closedAfterMs} ms`,
   );
-  expect(headers.closedAfterMs).toBeGreaterThanOrEqual(window(TIMEOUT_MS)[0]);
-  expect(headers.closedAfterMs).toBeLessThanOrEqual(window(TIMEOUT_MS)[1]);
+  expect(headers.closedAfterMs).toBeGreaterThanOrEqual(window(headersTimeoutMs)[0]);
+  expect(headers.closedAfterMs).toBeLessThanOrEqual(window(headersTimeoutMs)[1]);
   expect(status(headers.received)).toBe(408);
-  expect(body.closedAfterMs).toBeGreaterThanOrEqual(window(TIMEOUT_MS)[0]);
-  expect(body.closedAfterMs).toBeLessThanOrEqual(window(TIMEOUT_MS)[1]);
-  expect(silent.closedAfterMs).toBeGreaterThanOrEqual(window(TIMEOUT_MS)[0]);
-  expect(silent.closedAfterMs).toBeLessThanOrEqual(window(TIMEOUT_MS)[1]);
+  expect(body.closedAfterMs).toBeGreaterThanOrEqual(window(requestTimeoutMs)[0]);
+  expect(body.closedAfterMs).toBeLessThanOrEqual(window(requestTimeoutMs)[1]);
+  expect(silent.closedAfterMs).toBeGreaterThanOrEqual(window(socketIdleMs)[0]);
+  expect(silent.closedAfterMs).toBeLessThanOrEqual(window(socketIdleMs)[1]);
   expect(status(keepAlive.received)).toBe(200);
-  expect(keepAlive.received).toMatch(/^Keep-Alive: timeout=65\r$/m);
-  expect(keepAlive.closedAfterMs).toBeGreaterThanOrEqual(window(KEEP_ALIVE_MS)[0]);
-  expect(keepAlive.closedAfterMs).toBeLessThanOrEqual(window(KEEP_ALIVE_MS)[1]);
+  expect(keepAlive.received).toMatch(new RegExp(`^Keep-Alive: timeout=${keepAliveIdleMs / 1000}\r$`, 'm'));
+  expect(keepAlive.closedAfterMs).toBeGreaterThanOrEqual(window(keepAliveIdleMs)[0]);
+  expect(keepAlive.closedAfterMs).toBeLessThanOrEqual(window(keepAliveIdleMs)[1]);
 });
 
 test(`at most ${CONNECTIONS} connections are open at once; the next is closed unanswered, and served again once one closes`, async () => {

@@ -1,3 +1,5 @@
+import { MAX_COUNT } from '../counter/count-format';
+
 /** Largest body PUT /visits reads: {"visits": 9007199254740991} and some whitespace fit easily. */
 export const RESTORE_BODY_LIMIT = 256;
 
@@ -24,7 +26,7 @@ export function parseRestoreBody(body: unknown): RestoreRequest {
   if (typeof visits !== 'number') return { ok: false, message: `"visits" must be a JSON number, got ${typeName(visits)}` };
   if (!Number.isInteger(visits)) return { ok: false, message: `"visits" must be a whole number, got ${visits}` };
   if (visits < 0) return { ok: false, message: `"visits" must not be negative, got ${visits}` };
-  if (visits > Number.MAX_SAFE_INTEGER) return { ok: false, message: `"visits" must be at most ${Number.MAX_SAFE_INTEGER} (2^53-1)` };
+  if (visits > MAX_COUNT) return { ok: false, message: `"visits" must be at most ${MAX_COUNT} (2^53-1)` };
   // -0 is an integer and not negative; store it as 0.
   return { ok: true, visits: visits + 0 };
 }

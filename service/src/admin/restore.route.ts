@@ -5,7 +5,7 @@ import type { Config } from '../config/config';
 import { CounterStore, PersistError } from '../counter/counter-store';
 import type { Logger } from '../logging/logger';
 import { ThrottledLog } from '../logging/throttled-log';
-import { sendError } from '../http/json-answer';
+import { sendError } from '../http/error-answer';
 import { CONFIG, LOGGER } from '../tokens';
 import { AdminToken, TokenUnavailableError } from './admin-token';
 import { isJsonContentType, parseRestoreBody, RESTORE_BODY_LIMIT } from './restore-body';

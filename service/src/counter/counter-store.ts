@@ -186,6 +186,14 @@ export class CounterStore {
       }
       return next;
     });
+    const answer = (): void =>
+      batch.forEach((waiter, i) => {
+        const result = results[i]!;
+        if (typeof result === 'number') waiter.resolve(result);
+        else waiter.reject(result);
+      });
+    // Visits refused at the limit change nothing: a batch of only those needs no write.
+    if (results.every((result) => result instanceof CountLimitError)) return answer;
     const started = process.hrtime.bigint();
     try {
       await this.file.write(next);
@@ -200,11 +208,6 @@ export class CounterStore {
     this.durable = next;
     this.failure = undefined;
     this.observer.persisted(next, visits, Number(process.hrtime.bigint() - started) / 1e9);
-    return () =>
-      batch.forEach((waiter, i) => {
-        const result = results[i]!;
-        if (typeof result === 'number') waiter.resolve(result);
-        else waiter.reject(result);
-      });
+    return answer;
   }
 }

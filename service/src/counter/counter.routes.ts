@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config/config';
-import { sendError } from '../http/json-answer';
+import { sendError } from '../http/error-answer';
 import { CONFIG } from '../tokens';
 import { CountLimitError, CounterStore, PersistError, QueueFullError } from './counter-store';
 

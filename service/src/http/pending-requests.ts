@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { refuse } from './refusal';
+import { refuse } from './error-answer';
 
 /**
  * Pushes back on a client that sends requests faster than it reads the answers (pipelining on a

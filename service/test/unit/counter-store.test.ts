@@ -204,6 +204,7 @@ describe('CounterStore on a real file system', () => {
     const reopened = await openStore();
     expect(reopened.store.count).toBe(MAX_COUNT);
     await expect(reopened.store.increment()).rejects.toBeInstanceOf(CountLimitError);
+    expect(reopened.events.writes).toBe(0); // a refused visit changes nothing, so nothing is written
     await expect(reopened.store.set(10)).resolves.toBe(10);
     await expect(reopened.store.increment()).resolves.toBe(11);
   });
