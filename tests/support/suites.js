@@ -1,0 +1,38 @@
+/**
+ * What each test suite needs from the machine and from its neighbours: the one table that the
+ * jest runner (phased-runner.js), the npm scripts (scripts/test-suites.mjs) and the CI jobs
+ * read. Paths are relative to the repository root, matched as prefixes.
+ *
+ * - cluster: the ordered scenario against one shared cluster; runs last, alone, in file order.
+ * - root: needs root for what the suite itself does to the kernel (a memory cgroup, a network
+ *   namespace, a container engine's storage); the pull-request gate runs as an ordinary user,
+ *   so these run in CI's privileged job, under sudo. (Suites that need root for one command,
+ *   such as mounting a tmpfs, run it through sudo themselves: tests/support/privileged.ts.)
+ * - alone: measures time or memory under load it makes: runs by itself, after the others, so
+ *   that no other suite's load generator runs beside it, whatever the number of workers.
+ */
+const SUITES = {
+  cluster: ['tests/cluster/'],
+  root: ['tests/container/', 'tests/faults/backpressure.test.ts', 'tests/faults/soak.test.ts'],
+  alone: [
+    'tests/faults/backpressure.test.ts',
+    'tests/faults/soak.test.ts',
+    'tests/faults/http-limits.test.ts',
+    'tests/faults/crash-under-load.test.ts',
+    'tests/container/',
+  ],
+};
+
+const { relative, sep } = require('node:path');
+const ROOT = require('node:path').resolve(__dirname, '../..');
+
+/** The repository-relative path of a test file, with forward slashes. */
+const relativePath = (path) => relative(ROOT, path).split(sep).join('/');
+
+/** Whether the test file at `path` (absolute) is of `kind`. */
+const isKind = (kind, path) => SUITES[kind].some((prefix) => relativePath(path).startsWith(prefix));
+
+/** Runs by itself, after the suites that may run side by side. */
+const runsAlone = (path) => isKind('cluster', path) || isKind('alone', path);
+
+module.exports = { SUITES, isKind, runsAlone, relativePath };
