@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # What the test suites need from the machine, installed when it is missing: the first step of
-# `npm test`. As root with apt-get (Debian, Ubuntu) it installs the missing packages; otherwise
-# it prints the one command that would, and the suites that need them say which they are.
+# `npm test`. With apt-get (Debian, Ubuntu) it installs the missing packages, as root or through
+# passwordless sudo (GitHub's runners); otherwise it prints the one command that would.
+#
+#   scripts/setup-machine.sh        everything npm test needs
+#   scripts/setup-machine.sh gate   only what the pull-request gate's suites need (CI's gate job)
 #
 #   prometheus                promtool and a real server (monitoring suites, tests/cluster/13)
 #   dnsmasq-base              real DNS for the cluster view
@@ -16,9 +19,14 @@
 #   wrk                       npm run bench's load generator (C, a process of its own; not a test)
 set -euo pipefail
 
-packages=(prometheus dnsmasq-base podman buildah runc uidmap fuse-overlayfs slirp4netns iproute2 ca-certificates
-  redis-server openssl curl git iptables containernetworking-plugins libseccomp-dev gcc libc6-dev
-  python3-pip shellcheck wrk)
+gate=(prometheus dnsmasq-base iproute2 ca-certificates openssl curl git python3-pip shellcheck)
+case "${1:-all}" in
+  gate) packages=("${gate[@]}") ;;
+  all)
+    packages=("${gate[@]}" podman buildah runc uidmap fuse-overlayfs slirp4netns redis-server iptables
+      containernetworking-plugins libseccomp-dev gcc libc6-dev wrk) ;;
+  *) echo "usage: setup-machine.sh [gate|all]" >&2; exit 2 ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do
@@ -28,11 +36,11 @@ if [ ${#missing[@]} = 0 ]; then
   echo "setup: every package the tests need is installed"
   exit 0
 fi
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+if [ "$(id -u)" = 0 ]; then as_root=(env); elif sudo -n true 2>/dev/null; then as_root=(sudo -n); else as_root=(); fi
+if [ ${#as_root[@]} -gt 0 ] && command -v apt-get >/dev/null; then
   echo "setup: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "setup: missing Debian packages; install them with: sudo apt-get install ${missing[*]}" >&2
   exit 1

@@ -4,10 +4,17 @@
 # zizmor is the one program from PyPI: tools/zizmor/requirements.txt pins its wheel by hash.
 # A key that is already built is reused, so only a changed pin rebuilds.
 #
-#   tools/build.sh            build (or reuse) everything; print the bin directory
+#   tools/build.sh            build (or reuse) what npm test uses (all but kwok); print the bin directory
 #   tools/build.sh NAME...    only these modules (the names in tools/)
+#   tools/build.sh +NAME...   what npm test uses and these (+kwok for the kwok nodes)
+#   tools/build.sh --key NAME...       one key for these modules' builds (CI's actions/cache key)
 #   tools/build.sh --dir NAME MODULE   where the module cache holds MODULE as tools/NAME pins it
 #                                      (manifests and stages are read from there, never built)
+#
+# Each build prints one line before it starts, with the time it took on the project's 2-core
+# machine from cold, and one when it ends. While one module compiles, the next ones' sources are
+# downloaded; machines with more cores (VISITS_TOOLS_JOBS, default one build per 4 cores) also
+# compile modules side by side. Keys that no pin names any more are removed from the cache.
 #
 # The bin directory holds one link per program name (kube-apiserver, kubectl, argocd-server, …):
 # Kubernetes and Argo CD are multi-call binaries that dispatch on the name they run under.
@@ -16,19 +23,38 @@ set -euo pipefail
 
 tools_dir=$(cd "$(dirname "$0")" && pwd)
 cache=${VISITS_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/visits-tools}
-modules=(kubernetes etcd kwok argocd kustomize helm containerd runc coredns kube-state-metrics prometheus alertmanager
+# What npm test uses; kwok only for the local cluster's kwok mode (VISITS_CLUSTER_NODES=kwok).
+modules=(kubernetes argocd helm prometheus containerd coredns kube-state-metrics alertmanager etcd kustomize runc
   actionlint zizmor)
+known=("${modules[@]}" kwok)
+
+# Seconds each module took to build from cold (empty Go caches) on the project's machine: 2 cores,
+# Debian 12, Go 1.26.8 (measured 2026-12-03). Printed as the expectation before each build.
+expected_seconds() {
+  case $1 in
+    kubernetes) echo 386 ;; argocd) echo 437 ;; helm) echo 162 ;; prometheus) echo 300 ;; containerd) echo 120 ;;
+    coredns) echo 200 ;; kube-state-metrics) echo 120 ;; alertmanager) echo 120 ;; etcd) echo 34 ;; kustomize) echo 18 ;;
+    runc) echo 13 ;; kwok) echo 87 ;; actionlint) echo 30 ;; zizmor) echo 10 ;; *) echo 60 ;;
+  esac
+}
 
 # Argo CD 3.6 and newer tools declare go 1.27; the Go module proxy serves that toolchain.
 toolchain() { if grep -qs '^go 1\.27' "$tools_dir/$1/go.mod"; then echo go1.27.3; else echo local; fi; }
 
+key_only=false
+if [ "${1:-}" = --key ]; then key_only=true; shift; fi
 if [ "${1:-}" = --dir ]; then
   [ $# -eq 3 ] || { echo "usage: tools/build.sh --dir NAME MODULE" >&2; exit 2; }
   cd "$tools_dir/$2"
   GOTOOLCHAIN=$(toolchain "$2") GOFLAGS=-mod=readonly go mod download -json "$3" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
   exit
 fi
-[ $# -gt 0 ] && modules=("$@")
+# NAME... names the modules to build; +NAME adds one to what npm test uses (`+kwok`).
+if [ $# -gt 0 ] && [ "${1#+}" != "$1" ]; then
+  for m in "$@"; do modules+=("${m#+}"); done
+elif [ $# -gt 0 ]; then
+  modules=("$@")
+fi
 
 log() { printf 'tools: %s\n' "$*" >&2; }
 
@@ -55,11 +81,13 @@ targets() {
       echo "github.com/prometheus/alertmanager/cmd/amtool amtool" ;;
     actionlint) echo "github.com/rhysd/actionlint/cmd/actionlint actionlint" ;;
     zizmor) echo "requirements.txt zizmor" ;;
-    *) echo "tools: unknown module '$1' (known: ${modules[*]})" >&2; return 1 ;;
+    *) echo "tools: unknown module '$1' (known: ${known[*]})" >&2; return 1 ;;
   esac
 }
 
-mod_version() { (cd "$tools_dir/$1" && GOTOOLCHAIN=$(toolchain "$1") go list -m -f '{{.Version}}' "$2"); }
+# The version tools/NAME/go.mod requires of MODULE, read from the file: no go command, so a key
+# never depends on whether the module cache or the network answered.
+mod_version() { awk -v m="$2" '$1 == m { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$tools_dir/$1/go.mod"; }
 
 ldflags() {
   local flags="-s -w"
@@ -124,6 +152,7 @@ build_target() {
   fi
   local env
   read -r -a env <<<"$(build_env "$name")"
+  # shellcheck disable=SC2046 # build_tags prints no word or one
   (cd "$tools_dir/$name" &&
     env "${env[@]}" GOTOOLCHAIN="$(toolchain "$name")" go build "${GO_BUILD_FLAGS[@]}" $(build_tags "$name") -ldflags "$(ldflags "$name")" -o "$dest/$out" "$pkg")
 }
@@ -141,7 +170,7 @@ build_one() {
   rm -rf "$dir.partial"
   mkdir -p "$dir.partial"
   local pkg out start
-  log "$name: building (log: $dir.log)"
+  log "$name: building, about $(expected_seconds "$name") s on 2 cores from cold (log: $dir.log)"
   start=$(date +%s)
   : >"$dir.log"
   while read -r pkg out _; do
@@ -159,14 +188,66 @@ build_one() {
   echo "$dir"
 }
 
+for m in "${modules[@]}"; do targets "$m" >/dev/null; done
+if $key_only; then
+  for m in "${modules[@]}"; do echo "$m=$(key "$m")"; done | sha256sum | cut -c1-16
+  exit
+fi
+
+# The next modules' sources download while one compiles (network, not CPU); go build waits for
+# nothing it has not got, since it downloads whatever is still missing itself.
+prefetch() {
+  local m
+  for m in "${modules[@]}"; do
+    [ -f "$cache/$m-$(key "$m")/.complete" ] && continue
+    [ -f "$tools_dir/$m/go.mod" ] || continue
+    (cd "$tools_dir/$m" && GOTOOLCHAIN=$(toolchain "$m") GOFLAGS=-mod=readonly go mod download all) >/dev/null 2>&1 || true
+  done
+}
+mkdir -p "$cache"
+prefetch &
+prefetch_pid=$!
+trap 'kill "$prefetch_pid" 2>/dev/null || true' EXIT
+
+# Builds side by side: one per 4 cores (a go build already uses every core while it compiles;
+# a second one fills the cores while the first links, and links are single-threaded).
+jobs=${VISITS_TOOLS_JOBS:-$((($(nproc) + 3) / 4))}
+started=$SECONDS
+declare -A built
+results=$(mktemp -d)
+failed=false
+for m in "${modules[@]}"; do
+  while [ "$(jobs -rp | grep -cv "^$prefetch_pid\$")" -ge "$jobs" ]; do wait -n || true; done
+  (build_one "$m" >"$results/$m") &
+done
+for pid in $(jobs -rp); do [ "$pid" = "$prefetch_pid" ] || wait "$pid" || true; done
+for m in "${modules[@]}"; do
+  built[$m]=$(cat "$results/$m" 2>/dev/null || true)
+  [ -n "${built[$m]}" ] || { log "$m: FAILED"; failed=true; }
+done
+rm -rf "$results"
+$failed && exit 1
+[ $((SECONDS - started)) -lt 2 ] || log "every module ready in $((SECONDS - started)) s"
+
+# Keys that no pin names any more (a bumped module's old builds) and their bin directories.
+for m in "${modules[@]}"; do
+  for old in "$cache/$m"-*; do
+    [ -d "$old" ] || continue
+    case $old in "${built[$m]}" | "${built[$m]}".*) continue ;; esac
+    # Another module's name may start with this one's (kube-…): only ours, NAME-<16 hex digits>.
+    [[ ${old##*/} =~ ^$m-[0-9a-f]{16}(\.partial|\.log)?$ ]] || continue
+    log "$m: removing a build no pin names any more (${old##*/})"
+    rm -rf "$old"
+  done
+done
+for old in "$cache"/bin-*; do
+  [ -d "$old" ] || continue
+  if find "$old" -maxdepth 1 -xtype l | grep -q .; then rm -rf "$old"; fi
+done
+
 # One bin directory per combination of module keys, so two checkouts never share a stale link.
 combo=""
-declare -A built
-for m in "${modules[@]}"; do
-  targets "$m" >/dev/null
-  built[$m]=$(build_one "$m")
-  combo+="$m=${built[$m]##*-};"
-done
+for m in "${modules[@]}"; do combo+="$m=${built[$m]##*-};"; done
 bin="$cache/bin-$(echo "$combo" | sha256sum | cut -c1-16)"
 if [ ! -d "$bin" ]; then
   mkdir -p "$bin.partial"

@@ -69,12 +69,40 @@ describe('workflows', () => {
 
   it('CI audits the runtime dependencies (npm audit at high) before the tests, as a failing step', () => {
     const steps = (parseWorkflow(text('ci.yml')).jobs as Record<string, { steps?: Array<{ run?: string; 'continue-on-error'?: boolean }> }>)
-      .test?.steps;
+      .gate?.steps;
     const audit = steps?.find((step) => step.run === 'npm run audit:deps');
     expect(audit).toBeDefined();
     expect(audit?.['continue-on-error']).toBeUndefined();
     const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts['audit:deps']).toBe('npm audit --omit=dev --audit-level=high');
+  });
+
+  it('the pull-request gate runs as the runner user, within 15 minutes, the suites that need no root; the rest under sudo', () => {
+    type Step = { run?: string; uses?: string; with?: Record<string, string> };
+    const jobs = parseWorkflow(text('ci.yml')).jobs as Record<string, { 'timeout-minutes': number; steps: Step[] }>;
+    const gate = jobs.gate!;
+    expect(gate['timeout-minutes']).toBeLessThanOrEqual(15);
+    const runs = gate.steps.flatMap((step) => (step.run ? [step.run] : []));
+    expect(runs.filter((run) => /\bsudo\b/.test(run))).toEqual([]);
+    expect(runs).toEqual(expect.arrayContaining(['npm run lint', 'npm run typecheck', 'npm run test:gate']));
+    expect(jobs.privileged!.steps.map((step) => step.run ?? '').find((run) => run.includes('test:root'))).toMatch(/^sudo /);
+  });
+
+  it("the gate's tools cache is keyed by tools/build.sh's own key, of the modules the gate builds", () => {
+    type Step = { run?: string; uses?: string; id?: string; with?: Record<string, string> };
+    const steps = (parseWorkflow(text('ci.yml')).jobs as Record<string, { steps: Step[] }>).gate!.steps;
+    const keyStep = steps.find((step) => step.id === 'tools');
+    const build = steps.find((step) => /^bash tools\/build\.sh /.test(step.run ?? ''));
+    const cache = steps.find((step) => String(step.uses).startsWith('actions/cache@'));
+    const modules = (run: string | undefined) =>
+      run
+        ?.replace(/.*tools\/build\.sh (--key )?/, '')
+        .replace(/\).*/, '')
+        .trim();
+    expect(modules(keyStep?.run)).toBe(modules(build?.run));
+    expect(cache?.with?.path).toBe('~/.cache/visits-tools');
+    expect(cache?.with?.key).toContain('${{ steps.tools.outputs.key }}');
+    expect(steps.indexOf(cache!)).toBeLessThan(steps.indexOf(build!));
   });
 
   it('promotion can read the signature it verifies: packages: read and a GHCR login before cosign verify', () => {
@@ -146,14 +174,14 @@ describe('each linter catches a fault planted in a copy of a workflow', () => {
       tool: 'actionlint',
       fault: 'a timeout that is not a number',
       file: 'ci.yml',
-      plant: (t) => t.replace('timeout-minutes: 30', 'timeout-minutes: soon'),
+      plant: (t) => t.replace('timeout-minutes: 15', 'timeout-minutes: soon'),
       rule: 'syntax-check',
     },
     {
       tool: 'shellcheck',
       fault: 'an unquoted variable in run:',
       file: 'ci.yml',
-      plant: (t) => t.replace('kubectl version --client', 'kubectl version --client $FLAGS'),
+      plant: (t) => t.replace('bash scripts/setup-machine.sh gate', 'bash scripts/setup-machine.sh $PART'),
       rule: 'SC2086',
     },
     {
@@ -181,7 +209,7 @@ describe('each linter catches a fault planted in a copy of a workflow', () => {
       tool: 'zizmor',
       fault: 'write-all on a job',
       file: 'ci.yml',
-      plant: (t) => t.replace('timeout-minutes: 30\n', 'timeout-minutes: 30\n    permissions: write-all\n'),
+      plant: (t) => t.replace('timeout-minutes: 15\n', 'timeout-minutes: 15\n    permissions: write-all\n'),
       rule: 'excessive-permissions',
     },
   ])('$tool: $fault ($rule)', async ({ tool, file, plant, rule }) => {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir, runToExit } from '@visits/test-support/service-process';
+import { runAsRootSync } from '@visits/test-support/privileged';
 
 /** The one fatal line of a refused start-up. */
 function fatalLine(output: string): { msg: string } & Record<string, unknown> {
@@ -43,13 +44,13 @@ describe('start-up refusals of the built service', () => {
   it('names the real cause when DATA_DIR cannot be created on a read-only file system (EROFS, not ENOENT)', async () => {
     const mountPoint = join(dataDir, 'ro');
     await mkdir(mountPoint);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mountPoint]);
+    runAsRootSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mountPoint]);
     try {
       const { code, output } = await runToExit({ DATA_DIR: join(mountPoint, 'data'), PORT: '0', HOST: '127.0.0.1' });
       expect(code).toBe(1);
       expect(fatalLine(output).msg).toMatch(/its directory cannot be created \(EROFS: /);
     } finally {
-      execFileSync('umount', [mountPoint]);
+      runAsRootSync('umount', [mountPoint]);
     }
   });
 
