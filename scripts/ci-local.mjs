@@ -43,6 +43,10 @@ function ciUser() {
     run('sudo', ['-n', 'true']); // throws with sudo's own words where a password would be asked for
     return { name: run('id', ['-un']), home: process.env.HOME, asUser: [] };
   }
+  if (!existsSync('/usr/bin/sudo')) {
+    say("installing sudo (Debian's package): the steps use it as a runner's user does");
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'sudo'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
   try {
     run('id', ['-u', CI_USER]);
   } catch {
