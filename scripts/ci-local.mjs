@@ -119,7 +119,7 @@ function standIn(uses, user) {
 const user = ciUser();
 const { parent, dir } = checkout(user);
 say(
-  `job ${jobName} of ci.yml in ${dir} (HEAD ${run('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'])}), as ${user.name}, timeout ${timeoutMs / 60_000} min`,
+  `job ${jobName} of ci.yml in ${dir} (HEAD ${run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}), as ${user.name}, timeout ${timeoutMs / 60_000} min`,
 );
 const scratch = mkdtempSync(join(tmpdir(), 'visits-ci-github-'));
 if (user.asUser.length > 0) run('chown', ['-R', `${user.name}:`, scratch]);
