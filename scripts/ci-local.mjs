@@ -26,6 +26,14 @@ const args = process.argv.slice(2);
 const jobName = args.includes('--job') ? args[args.indexOf('--job') + 1] : 'gate';
 const keep = args.includes('--keep');
 
+/** A program on the machine's PATH, past the node_modules/.bin entries npm puts first. */
+function machineProgram(name) {
+  const dirs = (process.env.PATH ?? '').split(':').filter((dir) => dir && !dir.includes('node_modules'));
+  const found = dirs.map((dir) => join(dir, name)).find((file) => existsSync(file));
+  if (!found) throw new Error(`${name} is not on this machine's PATH`);
+  return found;
+}
+
 const say = (line) => console.log(`ci:local: ${line}`);
 const run = (command, argv, options = {}) => execFileSync(command, argv, { encoding: 'utf8', ...options }).trim();
 
@@ -45,7 +53,9 @@ function ciUser() {
   }
   if (!existsSync('/usr/bin/sudo')) {
     say("installing sudo (Debian's package): the steps use it as a runner's user does");
-    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'sudo'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'sudo'], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   }
   try {
     run('id', ['-u', CI_USER]);
@@ -106,9 +116,9 @@ function standIn(uses, user) {
     case 'actions/checkout':
       return 'the fresh clone above';
     case 'actions/setup-node':
-      return `this machine's Node.js ${run('node', ['--version'])} runs npm; the tests run on the Node.js npm ci installs`;
+      return `this machine's Node.js ${run(machineProgram('node'), ['--version'])} runs npm; the tests run on the Node.js npm ci installs`;
     case 'actions/setup-go':
-      return `this machine's ${run('go', ['version'])}`;
+      return `this machine's ${run(machineProgram('go'), ['version'])}`;
     case 'actions/cache':
       return `${user.home}/.cache, kept between runs as actions/cache keeps it between workflow runs`;
     default:
@@ -127,12 +137,33 @@ const githubOutput = join(scratch, 'output');
 writeFileSync(githubOutput, '');
 if (user.asUser.length > 0) run('chown', [`${user.name}:`, githubOutput]);
 
+/**
+ * This machine's own network settings, which a runner's user has from its machine: the CA bundles
+ * and proxies in the environment, npm's cafile and registry from root's npm configuration, and Go's
+ * GOFLAGS from its env file. Nothing else of the calling environment reaches the steps.
+ */
+function machineNetworkEnv() {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => /(_CA_|_CA$|CERT|SSL|PROXY|^PIP_|^GO(PROXY|SUMDB|NOSUMDB|PRIVATE)$)/i.test(name) && !/^npm_/.test(name),
+    ),
+  );
+  for (const setting of ['cafile', 'registry', 'proxy', 'https-proxy']) {
+    const value = run(machineProgram('npm'), ['config', 'get', setting]);
+    if (value && value !== 'null' && value !== 'undefined') env[`npm_config_${setting.replace('-', '_')}`] = value;
+  }
+  const goflags = run(machineProgram('go'), ['env', 'GOFLAGS']);
+  if (goflags) env.GOFLAGS = goflags;
+  return env;
+}
+
 const baseEnv = {
+  ...machineNetworkEnv(),
   HOME: user.home,
   USER: user.name,
   LANG: 'C.UTF-8',
   CI: 'true',
-  PATH: [dirname(run('which', ['go'])), dirname(run('which', ['node'])), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'].join(
+  PATH: [dirname(machineProgram('go')), dirname(machineProgram('node')), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'].join(
     ':',
   ),
   GITHUB_OUTPUT: githubOutput,
