@@ -201,7 +201,12 @@ prefetch() {
   for m in "${modules[@]}"; do
     [ -f "$cache/$m-$(key "$m")/.complete" ] && continue
     [ -f "$tools_dir/$m/go.mod" ] || continue
-    (cd "$tools_dir/$m" && GOTOOLCHAIN=$(toolchain "$m") GOFLAGS=-mod=readonly go mod download all) >/dev/null 2>&1 || true
+    # go list loads the packages go build will compile, downloading their modules; unlike
+    # go mod download it never writes go.sum (which is part of the key).
+    local pkgs
+    pkgs=$(targets "$m" | awk '{ print $1 }')
+    # shellcheck disable=SC2086 # package paths are words
+    (cd "$tools_dir/$m" && GOTOOLCHAIN=$(toolchain "$m") GOFLAGS=-mod=readonly go list -deps -f '' $pkgs) >/dev/null 2>&1 || true
   done
 }
 mkdir -p "$cache"
