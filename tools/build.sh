@@ -32,8 +32,8 @@ known=("${modules[@]}" kwok)
 # Debian 12, Go 1.26.8 (measured 2026-12-03). Printed as the expectation before each build.
 expected_seconds() {
   case $1 in
-    kubernetes) echo 386 ;; argocd) echo 437 ;; helm) echo 162 ;; prometheus) echo 300 ;; containerd) echo 120 ;;
-    coredns) echo 200 ;; kube-state-metrics) echo 120 ;; alertmanager) echo 120 ;; etcd) echo 34 ;; kustomize) echo 18 ;;
+    kubernetes) echo 386 ;; argocd) echo 437 ;; helm) echo 162 ;; prometheus) echo 460 ;; containerd) echo 88 ;;
+    coredns) echo 158 ;; kube-state-metrics) echo 135 ;; alertmanager) echo 77 ;; etcd) echo 34 ;; kustomize) echo 18 ;;
     runc) echo 13 ;; kwok) echo 87 ;; actionlint) echo 30 ;; zizmor) echo 10 ;; *) echo 60 ;;
   esac
 }
