@@ -17,6 +17,9 @@
 #   python3-pip shellcheck    the workflow checks: tools/build.sh installs zizmor's pinned wheel
 #                             with pip, and actionlint runs shellcheck on `run:` scripts
 #   wrk                       npm run bench's load generator (C, a process of its own; not a test)
+#   qemu-user-static libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64
+#                             the arm64 image: emulation to run it, the libraries its Node.js
+#                             base needs (Debian's arm64 architecture is added for them)
 set -euo pipefail
 
 gate=(prometheus dnsmasq-base iproute2 ca-certificates openssl curl git python3-pip shellcheck)
@@ -24,7 +27,8 @@ case "${1:-all}" in
   gate) packages=("${gate[@]}") ;;
   all)
     packages=("${gate[@]}" podman buildah runc uidmap fuse-overlayfs slirp4netns redis-server iptables
-      containernetworking-plugins libseccomp-dev gcc libc6-dev wrk) ;;
+      containernetworking-plugins libseccomp-dev gcc libc6-dev wrk qemu-user-static libc6:arm64 libstdc++6:arm64
+      libgcc-s1:arm64) ;;
   *) echo "usage: setup-machine.sh [gate|all]" >&2; exit 2 ;;
 esac
 
@@ -39,6 +43,9 @@ fi
 if [ "$(id -u)" = 0 ]; then as_root=(env); elif sudo -n true 2>/dev/null; then as_root=(sudo -n); else as_root=(); fi
 if [ ${#as_root[@]} -gt 0 ] && command -v apt-get >/dev/null; then
   echo "setup: installing ${missing[*]}"
+  if [[ " ${missing[*]}" == *:arm64* ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    "${as_root[@]}" dpkg --add-architecture arm64
+  fi
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
