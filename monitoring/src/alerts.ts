@@ -65,7 +65,7 @@ export const ALERTS: readonly Alert[] = [
   },
   {
     // Failed writes in the last 5 minutes, unless the pod has since written successfully and not
-    // failed for a minute: it heals by itself (DESIGN.md), so the alert resolves about a minute later.
+    // failed for a minute: it heals by itself (docs/architecture.md#the-data-file), so the alert resolves about a minute later.
     name: 'VisitsPersistFailing',
     expr: lines(
       `${RECORDED.persistFailures} > 0`,

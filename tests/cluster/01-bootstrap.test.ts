@@ -51,7 +51,13 @@ test('StatefulSet visits is 3/3 with a Running, Ready pod per replica', async ()
   }
 });
 
-test('PVCs data-visits-0..2 are Bound, 128Mi, ReadWriteOnce, on class standard', async () => {
+// The dev overlay names no storage class: the claims get the cluster's default, which on the
+// local cluster (as on kind) is `standard` (docs/deploy.md#storage-classes).
+test('PVCs data-visits-0..2 are Bound, 128Mi, ReadWriteOnce, on the default class standard', async () => {
+  const sts = await get('statefulset', 'visits');
+  expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBeUndefined();
+  const sc = await get('storageclass', 'standard', '');
+  expect(sc.metadata.annotations?.['storageclass.kubernetes.io/is-default-class']).toBe('true');
   for (const i of [0, 1, 2]) {
     const pvc = await get('pvc', `data-visits-${i}`);
     expect({

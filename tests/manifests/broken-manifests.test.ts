@@ -287,7 +287,38 @@ describe('cross-checks', () => {
   });
 });
 
-describe('Argo CD traps (DESIGN.md)', () => {
+describe('storage class (docs/deploy.md#storage-classes)', () => {
+  test('the dev overlay naming a class (claims stay Pending on clusters without it)', async () => {
+    const problems = await problemsAfter(
+      'dev',
+      replace(
+        'apps/visits/envs/dev/kustomization.yaml',
+        'patches:\n',
+        'patches:\n  - target: { kind: StatefulSet, name: visits }\n    patch: |-\n      - { op: add, path: /spec/volumeClaimTemplates/0/spec/storageClassName, value: standard }\n',
+      ),
+    );
+    expectProblem(
+      problems,
+      STS,
+      DEV_STS,
+      'spec.volumeClaimTemplates[0].spec.storageClassName',
+      /"standard": dev uses the cluster's default/,
+    );
+  });
+
+  test("a cluster naming a class in its own folder, as clusters/dev's comment shows, passes", async () => {
+    const file = 'clusters/dev/kustomization.yaml';
+    const problems = await problemsAfter('dev', async (root) => {
+      const text = await readFile(join(root, file), 'utf8');
+      const start = text.indexOf('  # - target: { kind: Application, name: visits }');
+      if (start < 0) throw new Error(`${file}: the commented storage class example is gone`);
+      await writeFile(join(root, file), text.slice(0, start) + text.slice(start).replace(/^ {2}# /gm, '  '));
+    });
+    expect(formatProblems(problems)).toBe('');
+  });
+});
+
+describe('Argo CD traps (docs/deploy.md#argo-cd-traps)', () => {
   test('volumeClaimTemplates without apiVersion and kind', async () => {
     const problems = await problemsAfter(
       'dev',

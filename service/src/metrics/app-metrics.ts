@@ -5,11 +5,11 @@ import { REFUSAL_REASONS } from '../counter/counter-store';
 /** Route label for requests that matched no route: one value, never the raw URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-/** Write errors DESIGN.md names; any other errno gets its own series when it first happens. */
+/** Write errors the data-file contract names (docs/architecture.md); any other errno gets its own series when it first happens. */
 const EXPECTED_FAILURES = ['ENOSPC', 'EROFS', 'EACCES', 'EIO'];
 
 /**
- * The service's metrics (names fixed by DESIGN.md), on a registry of its own per app
+ * The service's metrics (names fixed in docs/architecture.md#metrics), on a registry of its own per app
  * instance: nothing is registered globally, so test cases never see each other's series.
  */
 export class AppMetrics {
@@ -64,7 +64,7 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
-  // Cluster view (GET /visits/cluster); not in DESIGN.md's table, documented in docs/operations.md.
+  // Cluster view (GET /visits/cluster): documented in docs/operations.md#metrics.
   readonly peerDuration = new Histogram({
     name: 'visits_peer_request_duration_seconds',
     help: "Duration of one peer's GET /visits asked by the cluster view, by outcome (ok or error)",

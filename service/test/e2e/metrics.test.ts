@@ -10,7 +10,7 @@ describe('metrics', () => {
     await t.close();
   });
 
-  it('exposes the DESIGN.md metrics in Prometheus text format', async () => {
+  it('exposes the contract metrics (docs/architecture.md#metrics) in Prometheus text format', async () => {
     await Promise.all([t.get('/'), t.get('/'), t.get('/'), t.get('/visits')]);
     const scrape = await t.get('/metrics');
     expect(scrape.status).toBe(200);

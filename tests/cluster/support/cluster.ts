@@ -70,7 +70,7 @@ const execArgs = (pod: string, command: string[]): string[] => ['-n', 'visits', 
 
 /**
  * The count a replica keeps on its volume, read as the seed lab reads it: cat data/visits. A
- * replica that has never counted a visit has no file yet (DESIGN.md's data-file contract): 0.
+ * replica that has never counted a visit has no file yet (docs/architecture.md#the-data-file): 0.
  */
 export async function countOnDisk(pod: string): Promise<number> {
   const result = await kubectlResult(execArgs(pod, ['cat', 'data/visits']));

@@ -19,8 +19,8 @@ export interface FaultFigures {
 }
 
 /**
- * The contract of DESIGN.md for a data directory that stops taking writes: visits get 503,
- * readiness goes down, visits_persist_failures_total{reason} rises, the file keeps its last
+ * The data-file contract (docs/architecture.md#the-data-file) for a data directory that stops
+ * taking writes: visits get 503, readiness goes down, visits_persist_failures_total{reason} rises, the file keeps its last
  * good value; once the directory is back, readiness comes back without any visit and visits
  * are counted again.
  */

@@ -1,7 +1,6 @@
 /**
- * The names and numbers from shared/DESIGN.md ("Names", "Configuration") and the common brief
- * that the manifests must keep. Change them only together with DESIGN.md and every part that
- * uses them.
+ * The names and numbers the manifests must keep: docs/architecture.md#names and #configuration.
+ * Change them only together with that page and every part that uses them.
  */
 export const CONTRACT = {
   statefulSet: 'visits',
@@ -19,8 +18,11 @@ export const CONTRACT = {
   gid: 10001,
   shutdownDelayMs: 5000,
   terminationGracePeriodSeconds: 30,
-  /** The dev environment is the seed lab's shape. */
-  dev: { path: 'apps/visits/envs/dev', namespace: 'visits', replicas: 3, storage: '128Mi', storageClassName: 'standard' },
+  /**
+   * The dev environment is the seed lab's shape, on the cluster's default StorageClass: its claim
+   * template names no class (docs/deploy.md#storage-classes).
+   */
+  dev: { path: 'apps/visits/envs/dev', namespace: 'visits', replicas: 3, storage: '128Mi' },
   /** Where kube-prometheus-stack runs; the NetworkPolicy lets its Prometheus in. */
   monitoringNamespace: 'monitoring',
   /** Labels kube-prometheus-stack puts on its Prometheus pods (what the NetworkPolicy admits). */

@@ -21,7 +21,7 @@ function workloadsSelectedBy(objects: RenderedObject[], service: RenderedObject)
   );
 }
 
-/** StatefulSets: governing headless Service, the Argo CD traps of DESIGN.md, the PDB. */
+/** StatefulSets: governing headless Service, the Argo CD traps (docs/deploy.md#argo-cd-traps), the PDB. */
 function statefulSetProblems(objects: RenderedObject[], sts: RenderedObject, report: Report): void {
   const spec = sts.doc.spec;
   const services = siblings(objects, sts, 'Service');
@@ -46,7 +46,7 @@ function statefulSetProblems(objects: RenderedObject[], sts: RenderedObject, rep
   if (spec.selector?.matchExpressions?.length)
     report('spec.selector.matchExpressions', 'selectors are immutable: select with matchLabels app.kubernetes.io/name only');
   for (const [k, v] of Object.entries(CONTRACT.labels)) {
-    if (labels[k] !== v) report(`spec.template.metadata.labels["${k}"]`, `must be ${JSON.stringify(v)} (DESIGN.md labels)`);
+    if (labels[k] !== v) report(`spec.template.metadata.labels["${k}"]`, `must be ${JSON.stringify(v)} (docs/architecture.md#names)`);
   }
 
   const retention = spec.persistentVolumeClaimRetentionPolicy ?? {};
@@ -74,11 +74,13 @@ function statefulSetProblems(objects: RenderedObject[], sts: RenderedObject, rep
     report('spec.template.spec.topologySpreadConstraints', 'no constraint spreads these pods over nodes');
 }
 
-/** DESIGN.md's fixed names and shapes, in every render that has the visits StatefulSet. */
+/** The fixed names and shapes of docs/architecture.md#names, in every render that has the visits StatefulSet. */
 function designProblems(objects: RenderedObject[], sts: RenderedObject, report: Report): void {
   const spec = sts.doc.spec;
-  if (spec.serviceName !== CONTRACT.headlessService) report('spec.serviceName', `must be ${CONTRACT.headlessService} (DESIGN.md)`);
-  if (spec.podManagementPolicy !== 'Parallel') report('spec.podManagementPolicy', 'must be Parallel: replicas share no state (DESIGN.md)');
+  if (spec.serviceName !== CONTRACT.headlessService)
+    report('spec.serviceName', `must be ${CONTRACT.headlessService} (docs/architecture.md#names)`);
+  if (spec.podManagementPolicy !== 'Parallel')
+    report('spec.podManagementPolicy', 'must be Parallel: replicas share no state (docs/architecture.md#names)');
   if (spec.updateStrategy?.type !== 'RollingUpdate') report('spec.updateStrategy.type', 'must be RollingUpdate');
   const container = (spec.template.spec?.containers ?? [])[0] ?? {};
   const port = (container.ports ?? []).find((p: K8sObject) => p.name === CONTRACT.portName);
@@ -104,7 +106,8 @@ function designProblems(objects: RenderedObject[], sts: RenderedObject, report: 
   const tmpVolume = (pod.volumes ?? []).find((v: K8sObject) => v.name === tmp?.name);
   if (!tmpVolume?.emptyDir) report('spec.template.spec.volumes', '/tmp must be an emptyDir (the root filesystem is read-only)');
   const template = (spec.volumeClaimTemplates ?? []).find((t: K8sObject) => t.metadata?.name === CONTRACT.pvcTemplate);
-  if (!template) report('spec.volumeClaimTemplates', `must have the template ${JSON.stringify(CONTRACT.pvcTemplate)} (DESIGN.md)`);
+  if (!template)
+    report('spec.volumeClaimTemplates', `must have the template ${JSON.stringify(CONTRACT.pvcTemplate)} (docs/architecture.md#names)`);
   else if (JSON.stringify(template.spec?.accessModes) !== '["ReadWriteOnce"]')
     report('spec.volumeClaimTemplates[0].spec.accessModes', 'must be [ReadWriteOnce]');
   const headless = siblings(objects, sts, 'Service').find((s) => s.doc.metadata?.name === CONTRACT.headlessService);
@@ -119,12 +122,15 @@ function designProblems(objects: RenderedObject[], sts: RenderedObject, report: 
   }
   if (sts.renderedFrom === CONTRACT.dev.path) {
     if (sts.doc.metadata?.namespace !== CONTRACT.dev.namespace)
-      report('metadata.namespace', `dev runs in ${CONTRACT.dev.namespace} (DESIGN.md)`);
+      report('metadata.namespace', `dev runs in ${CONTRACT.dev.namespace} (docs/architecture.md#names)`);
     if (spec.replicas !== CONTRACT.dev.replicas) report('spec.replicas', `dev runs ${CONTRACT.dev.replicas} replicas, like the seed lab`);
     if (template?.spec?.resources?.requests?.storage !== CONTRACT.dev.storage)
       report('spec.volumeClaimTemplates[0].spec.resources.requests.storage', `dev asks ${CONTRACT.dev.storage}, like the seed lab`);
-    if (template?.spec?.storageClassName !== CONTRACT.dev.storageClassName)
-      report('spec.volumeClaimTemplates[0].spec.storageClassName', `dev uses ${CONTRACT.dev.storageClassName}, like the seed lab`);
+    if (template?.spec?.storageClassName !== undefined)
+      report(
+        'spec.volumeClaimTemplates[0].spec.storageClassName',
+        `${JSON.stringify(template.spec.storageClassName)}: dev uses the cluster's default StorageClass; a cluster that needs another names it in clusters/<name>/`,
+      );
   }
 }
 

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
  * here, so this small HTTP server serves those series in the same names and labels, computed from
  * the real local replicas where it can: "ready" is each replica's real /health/ready answer (as the
  * kubelet's readiness probe would see it, and like the probe it lets a healed replica retry its
- * write), and each volume is a 128Mi PVC (DESIGN.md) whose used bytes are the real files in that
+ * write), and each volume is a 128Mi PVC (docs/architecture.md#names) whose used bytes are the real files in that
  * replica's data directory (the host's own disk, shared with everything else, would say nothing
  * about a PVC). Restarts, generations and desired replicas are fixed values. Everything else in
  * the suite is real.
