@@ -19,6 +19,9 @@ const SUITES = {
     'tests/faults/soak.test.ts',
     'tests/faults/http-limits.test.ts',
     'tests/faults/crash-under-load.test.ts',
+    // Its SLO alerts read the service's latency: beside other suites' load on a small machine, the
+    // latency budget burns (seen with --maxWorkers=4 on 2 cores).
+    'tests/monitoring/prometheus-e2e.test.ts',
     'tests/container/',
   ],
 };
