@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { PINNED_NODE_VERSION } from '../support/pinned-node';
 import { freePort } from '../support/service-process';
-import { detectEngine, run, type Engine } from '../support/container-engine';
+import { detectEngine, run, runLikeThePod, type Engine } from '../support/container-engine';
 import { runCommand } from '../support/run-command';
 import { waitFor } from '../support/wait-for';
 import { REPO_ROOT } from '../support/repo-root';
@@ -34,35 +34,7 @@ let volumeMade = false;
 
 async function startContainer(name: string, port: number): Promise<string> {
   containers.push(name);
-  await run(engine, [
-    'run',
-    '--detach',
-    '--name',
-    name,
-    '--read-only',
-    '--user',
-    '10001:10001',
-    '--cap-drop',
-    'ALL',
-    '--security-opt',
-    'no-new-privileges',
-    '--tmpfs',
-    '/tmp:rw,size=16m,mode=1777',
-    '--volume',
-    `${VOLUME}:/app/data`,
-    // Host network on a free loopback port: these machines cannot forward a published port.
-    '--network',
-    'host',
-    '--env',
-    'HOST=127.0.0.1',
-    '--env',
-    `PORT=${port}`,
-    '--env',
-    'POD_NAME=visits-0',
-    '--env',
-    `SHUTDOWN_DELAY_MS=${SHUTDOWN_DELAY_MS}`,
-    IMAGE,
-  ]);
+  await run(engine, runLikeThePod({ name, volume: VOLUME, port, image: IMAGE, shutdownDelayMs: SHUTDOWN_DELAY_MS }));
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     `container ${name} to start`,

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PINNED_NODE_VERSION } from '../support/pinned-node';
 import { freePort } from '../support/service-process';
-import { detectEngine, run, type Engine } from '../support/container-engine';
+import { detectEngine, run, runLikeThePod, type Engine } from '../support/container-engine';
 import { runCommand } from '../support/run-command';
 import { waitFor } from '../support/wait-for';
 import { REPO_ROOT } from '../support/repo-root';
@@ -168,34 +168,10 @@ describe('the image for linux/amd64 and linux/arm64', () => {
     const port = await freePort();
     const started = Date.now();
     containerMade = true;
-    await run(engine, [
-      'run',
-      '--detach',
-      '--name',
-      CONTAINER,
-      '--read-only',
-      '--user',
-      '10001:10001',
-      '--cap-drop',
-      'ALL',
-      '--security-opt',
-      'no-new-privileges',
-      '--tmpfs',
-      '/tmp:rw,size=16m,mode=1777',
-      '--volume',
-      `${VOLUME}:/app/data`,
-      '--network',
-      'host',
-      '--env',
-      'HOST=127.0.0.1',
-      '--env',
-      `PORT=${port}`,
-      '--env',
-      'POD_NAME=visits-0',
-      '--env',
-      'SHUTDOWN_DELAY_MS=500',
-      built!.images['linux/arm64'].tag,
-    ]);
+    await run(
+      engine,
+      runLikeThePod({ name: CONTAINER, volume: VOLUME, port, image: built!.images['linux/arm64'].tag, shutdownDelayMs: 500 }),
+    );
     const url = `http://127.0.0.1:${port}`;
     await waitFor(
       `the arm64 container to start under emulation`,
