@@ -52,10 +52,10 @@ const USAGE = [
   '       build-image.mjs --manifest NAME [--version V] [--commit SHA] [--base IMAGE|default] -- PODMAN [ARGS...]',
 ].join('\n');
 
-/** The platforms the image is built for: Node's npm package, Debian's architecture, ELF machine. */
+/** The platforms the image is built for: Node's npm package, Debian's architecture, ELF machine (as readelf names it). */
 const PLATFORMS = {
-  'linux/amd64': { cpu: 'x64', debian: 'amd64', triplet: 'x86_64-linux-gnu', machine: 62 },
-  'linux/arm64': { cpu: 'arm64', debian: 'arm64', triplet: 'aarch64-linux-gnu', machine: 183, variant: 'v8' },
+  'linux/amd64': { cpu: 'x64', debian: 'amd64', triplet: 'x86_64-linux-gnu', machine: 'Advanced Micro Devices X86-64' },
+  'linux/arm64': { cpu: 'arm64', debian: 'arm64', triplet: 'aarch64-linux-gnu', machine: 'AArch64', variant: 'v8' },
 };
 /** The Debian packages that hold what Node's Linux build loads: libc (and libdl, libm, libpthread, the loader), libstdc++, libgcc_s. */
 const NODE_LIBRARY_PACKAGES = ['libc6', 'libstdc++6', 'libgcc-s1'];
@@ -120,34 +120,21 @@ function sharedLibraries(binaries) {
   return [...paths].sort();
 }
 
-/** The ELF machine, program interpreter and DT_NEEDED names of a 64-bit little-endian ELF file. */
+/**
+ * The ELF machine, program interpreter and needed libraries of a binary, as binutils' readelf
+ * prints them (ldd cannot run a foreign binary; readelf only reads it). Debian: binutils, which gcc
+ * brings (scripts/setup-machine.sh).
+ */
 function elfDependencies(path) {
-  const elf = readFileSync(path);
-  if (elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) fail(`${path} is not a 64-bit little-endian ELF file`);
-  const machine = elf.readUInt16LE(0x12);
-  const [phoff, phentsize, phnum] = [Number(elf.readBigUInt64LE(0x20)), elf.readUInt16LE(0x36), elf.readUInt16LE(0x38)];
-  const segments = Array.from({ length: phnum }, (_, i) => {
-    const at = phoff + i * phentsize;
-    return {
-      type: elf.readUInt32LE(at),
-      offset: Number(elf.readBigUInt64LE(at + 8)),
-      vaddr: Number(elf.readBigUInt64LE(at + 16)),
-      filesz: Number(elf.readBigUInt64LE(at + 32)),
-    };
-  });
-  const cString = (at) => elf.toString('latin1', at, elf.indexOf(0, at));
-  const interpreter = segments.find((s) => s.type === 3); // PT_INTERP
-  const dynamic = segments.find((s) => s.type === 2); // PT_DYNAMIC
-  const entries = [];
-  for (let at = dynamic?.offset ?? 0; dynamic && at < dynamic.offset + dynamic.filesz; at += 16) {
-    const tag = Number(elf.readBigInt64LE(at));
-    if (tag === 0) break; // DT_NULL
-    entries.push({ tag, value: Number(elf.readBigUInt64LE(at + 8)) });
-  }
-  const strtab = entries.find((e) => e.tag === 5)?.value; // DT_STRTAB, a virtual address
-  const load = segments.find((s) => s.type === 1 && strtab >= s.vaddr && strtab < s.vaddr + s.filesz); // PT_LOAD
-  const needed = load ? entries.filter((e) => e.tag === 1).map((e) => cString(load.offset + strtab - load.vaddr + e.value)) : [];
-  return { machine, interpreter: interpreter ? cString(interpreter.offset) : undefined, needed };
+  const result = spawnSync('readelf', ['--file-header', '--program-headers', '--dynamic', '--wide', path], { encoding: 'utf8' });
+  if (result.error || result.status !== 0)
+    fail(`readelf ${path}: ${result.error?.message ?? result.stderr.trim()} (Debian: apt-get install binutils)`);
+  const out = result.stdout;
+  return {
+    machine: /^\s*Machine:\s+(.+)$/m.exec(out)?.[1].trim(),
+    interpreter: /\[Requesting program interpreter: (.+)\]/.exec(out)?.[1],
+    needed: [...out.matchAll(/\(NEEDED\)\s+Shared library: \[(.+)\]/g)].map((m) => m[1]),
+  };
 }
 
 /**
@@ -158,7 +145,7 @@ function foreignLibraries(binary, platform) {
   const { triplet, debian, machine } = PLATFORMS[platform];
   const install = `dpkg --add-architecture ${debian} && apt-get update && apt-get install ${NODE_LIBRARY_PACKAGES.map((p) => `${p}:${debian}`).join(' ')}`;
   const top = elfDependencies(binary);
-  if (top.machine !== machine) fail(`${binary} is built for ELF machine ${top.machine}, not ${platform} (${machine})`);
+  if (top.machine !== machine) fail(`${binary} is built for ${top.machine}, not ${platform} (${machine})`);
   const paths = new Set(top.interpreter ? [top.interpreter] : []);
   const missing = [];
   const queue = [...top.needed];

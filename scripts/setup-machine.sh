@@ -12,7 +12,7 @@
 #                             the container smoke test and the local cluster's images
 #   redis-server openssl curl git iproute2 iptables
 #                             Argo CD's cache, the local cluster's PKI, probes, git remote, pod network
-#   containernetworking-plugins libseccomp-dev gcc libc6-dev
+#   containernetworking-plugins libseccomp-dev gcc libc6-dev binutils
 #                             real nodes: CNI plugins, runc's seccomp, the static pause binary
 #   python3-pip shellcheck    the workflow checks: tools/build.sh installs zizmor's pinned wheel
 #                             with pip, and actionlint runs shellcheck on `run:` scripts
@@ -27,7 +27,7 @@ case "${1:-all}" in
   gate) packages=("${gate[@]}") ;;
   all)
     packages=("${gate[@]}" podman buildah runc uidmap fuse-overlayfs slirp4netns redis-server iptables
-      containernetworking-plugins libseccomp-dev gcc libc6-dev wrk qemu-user-static libc6:arm64 libstdc++6:arm64
+      containernetworking-plugins libseccomp-dev gcc libc6-dev binutils wrk qemu-user-static libc6:arm64 libstdc++6:arm64
       libgcc-s1:arm64) ;;
   *) echo "usage: setup-machine.sh [gate|all]" >&2; exit 2 ;;
 esac
