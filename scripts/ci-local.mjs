@@ -117,7 +117,7 @@ function runStep(user, script, env, cwd, deadline) {
       },
       Math.max(0, deadline - Date.now()),
     );
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolveStep({ code: code ?? (signal ? 128 : 1), tail });
     });
