@@ -142,7 +142,9 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
     },
   };
 
-  const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
+  // A bound, not a speed check (the bench measures start-up): with more Jest workers than cores,
+  // each compiling TypeScript, a start took over 15 s here (--maxWorkers=4 on 2 cores).
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   // Ready, or exited: either ends the wait (a fetch that fails means not listening yet).
   const outcome = await waitFor('the startup probe', { timeoutMs: readyTimeoutMs, everyMs: 50 }, async () => {
     if (hasExited(child)) return 'exited';
