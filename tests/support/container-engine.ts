@@ -56,7 +56,6 @@ export function detectEngine(environment: NodeJS.ProcessEnv = process.env): Engi
   return found;
 }
 
-/** Runs the engine with `args`; rejects on a non-zero exit unless `allowFailure`. */
 /**
  * `run` arguments that start IMAGE the way the cluster runs the pod: detached, read-only root,
  * user 10001, every capability dropped, no new privileges, /tmp a tmpfs, the data volume at
@@ -72,6 +71,7 @@ export function runLikeThePod(options: { name: string; volume: string; port: num
   ];
 }
 
+/** Runs the engine with `args`; rejects on a non-zero exit unless `allowFailure`. */
 export async function run(
   engine: Engine,
   args: string[],

@@ -1,10 +1,11 @@
 /**
  * Runs the local-cluster tests last, in file-name order: they share one cluster and build on
- * each other's state (bootstrap first), and while they run nothing else competes for the CPU.
+ * each other's state (bootstrap first). phased-runner.js runs them alone, one at a time.
  */
 const Sequencer = require('@jest/test-sequencer').default;
+const { isKind } = require('./suites');
 
-const isCluster = (test) => /[\\/]tests[\\/]cluster[\\/]/.test(test.path);
+const isCluster = (test) => isKind('cluster', test.path);
 
 class ClusterLastSequencer extends Sequencer {
   sort(tests) {
