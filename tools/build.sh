@@ -237,7 +237,7 @@ $failed && exit 1
 # Keys that no pin names any more (a bumped module's old builds) and their bin directories.
 for m in "${modules[@]}"; do
   for old in "$cache/$m"-*; do
-    [ -d "$old" ] || continue
+    [ -e "$old" ] || continue
     case $old in "${built[$m]}" | "${built[$m]}".*) continue ;; esac
     # Another module's name may start with this one's (kube-…): only ours, NAME-<16 hex digits>.
     [[ ${old##*/} =~ ^$m-[0-9a-f]{16}(\.partial|\.log)?$ ]] || continue
