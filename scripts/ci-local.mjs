@@ -219,10 +219,6 @@ for (const { step, seconds, code } of times)
 console.log(
   `${total.toFixed(0).padStart(6)} s  total, of the job's ${timeoutMs / 60_000} min (${Math.round((100 * total * 1000) / timeoutMs)}%)`,
 );
-writeFileSync(
-  join(ROOT, '.ci-local-times.json'),
-  JSON.stringify({ job: jobName, total, timeoutMinutes: timeoutMs / 60_000, steps: times }, null, 2),
-);
 
 rmSync(scratch, { recursive: true, force: true });
 if (keep) say(`kept the clone: ${dir}`);
