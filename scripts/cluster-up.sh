@@ -15,9 +15,8 @@ cd "$(dirname "$0")/.."
 CLUSTER_NAME="${CLUSTER_NAME:-visits}"
 CONTEXT="kind-${CLUSTER_NAME}"
 ARGOCD_VERSION="${ARGOCD_VERSION:-v3.6.1}"
-# The node image kind v0.32.0 was released with, by digest (not a tag a later push can move);
-# the same Kubernetes minor as the local real cluster (tools/kubernetes/go.mod).
-KIND_NODE_IMAGE="${KIND_NODE_IMAGE:-kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5}"
+# shellcheck source=scripts/lib/kind-node-image.sh
+. scripts/lib/kind-node-image.sh
 # ServiceMonitor and PrometheusRule CRDs: the dev overlay includes the monitoring component.
 PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.94.0}"
 SYNC_TIMEOUT="${SYNC_TIMEOUT:-600}"

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // Serves the local cluster's bare repositories read-only over git's smart HTTP protocol, on
-// loopback, by handing each request to `git http-backend` (git's own CGI program). Argo CD
+// loopback (or on ADDRESS: kind's pods reach the host on its Docker network's gateway), by handing each request to `git http-backend` (git's own CGI program). Argo CD
 // reads the repository here, as it reads GitHub; people push by path, which runs the hook.
 //
-//   node scripts/cluster-local/git-http.mjs <port> <directory of bare repositories>
+//   node scripts/cluster-local/git-http.mjs <port> <directory of bare repositories> [ADDRESS]
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 
-const [port, root] = process.argv.slice(2);
+const [port, root, address = '127.0.0.1'] = process.argv.slice(2);
 if (!port || !root) {
-  console.error('usage: git-http.mjs <port> <repositories directory>');
+  console.error('usage: git-http.mjs <port> <repositories directory> [address]');
   process.exit(2);
 }
 
@@ -64,5 +64,5 @@ const server = createServer((request, response) => {
   });
 });
 
-server.listen(Number(port), '127.0.0.1', () => console.log(`git-http: serving ${root} on http://127.0.0.1:${port}/`));
+server.listen(Number(port), address, () => console.log(`git-http: serving ${root} on http://${address}:${port}/`));
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));

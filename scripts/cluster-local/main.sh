@@ -46,6 +46,11 @@ cmd_env() {
   # The argocd CLI talks plain HTTP/gRPC-web to the loopback server (it runs with --insecure).
   echo "export ARGOCD_OPTS='--plaintext --grpc-web'"
   echo "export VISITS_CLUSTER_NODES=$(cat "$STATE/mode")"
+  # The rest of the tests' contract (docs/local-cluster.md#the-test-contract): the nodes are host
+  # processes, each with its containerd socket under $NODE_RUN, and nothing reaches the internet.
+  echo "export VISITS_NODE_EXEC=host"
+  echo "export VISITS_CONTAINERD_SOCKET=$(node_run '{node}')/containerd.sock"
+  echo "export VISITS_CLUSTER_OFFLINE=1"
   # Real nodes hold two builds of the service image: what bootstrap deployed, and a next one to roll to.
   if [ -f "$STATE/images/visits.digest" ]; then
     echo "export VISITS_IMAGE_DIGEST=$(cat "$STATE/images/visits.digest")"

@@ -9,15 +9,17 @@ import { join } from 'node:path';
 import { kustomize } from '../support/kustomize';
 import { REPO_ROOT } from '../support/repo-root';
 import { waitFor } from '../support/wait-for';
-import { clusterUp, kubectl, kubectlResult, list, useCluster, type Obj } from './support/cluster';
+import { clusterUp, kubectl, kubectlResult, list, useCluster, workersByZone, type Obj } from './support/cluster';
 
 const NAMESPACE = 'spread-test';
-const CORDONED = 'worker-c';
 
 useCluster();
 
+/** The worker cordoned as during a drain: the one in zone-c (worker-c here). */
+let cordoned: string | undefined;
+
 afterAll(async () => {
-  await kubectlResult(['uncordon', CORDONED]);
+  if (cordoned) await kubectlResult(['uncordon', cordoned]);
   await kubectlResult(['delete', 'namespace', NAMESPACE, '--wait=false']);
 });
 
@@ -40,7 +42,9 @@ test('with a tainted node and a worker cordoned, all three prod replicas schedul
   const spread = sts.spec.template.spec.topologySpreadConstraints;
   expect(spread).toEqual([expect.objectContaining({ whenUnsatisfiable: 'DoNotSchedule', topologyKey: 'kubernetes.io/hostname' })]);
 
-  await kubectl(['cordon', CORDONED]);
+  const workers = await workersByZone();
+  cordoned = workers['zone-c'];
+  await kubectl(['cordon', cordoned]);
   await kubectl(['create', 'namespace', NAMESPACE]);
   await kubectl(['-n', NAMESPACE, 'create', 'serviceaccount', sts.spec.template.spec.serviceAccountName]);
   await kubectl(['apply', '-f', '-'], JSON.stringify(sts));
@@ -63,6 +67,6 @@ test('with a tainted node and a worker cordoned, all three prod replicas schedul
     },
   );
   const nodes = pods.map((p) => p.spec.nodeName).sort();
-  expect(nodes.every((n) => n === 'worker-a' || n === 'worker-b')).toBe(true);
+  expect(nodes.every((n) => n === workers['zone-a'] || n === workers['zone-b'])).toBe(true);
   expect(new Set(nodes).size).toBe(2);
 });

@@ -6,7 +6,7 @@
 import { runCommand } from '../support/run-command';
 import { waitFor } from '../support/wait-for';
 import { REPO_ROOT } from '../support/repo-root';
-import { clusterUp, countOnDisk, get, kubectl, list, nodeIn, requireRealNodes, useCluster, type Obj } from './support/cluster';
+import { apiAccess, clusterUp, countOnDisk, get, kubectl, list, nodeIn, requireRealNodes, useCluster, type Obj } from './support/cluster';
 
 useCluster();
 beforeAll(requireRealNodes);
@@ -15,8 +15,9 @@ const PODS = ['visits-0', 'visits-1', 'visits-2'];
 const counts = async (): Promise<number[]> => Promise.all(PODS.map(countOnDisk));
 const podIp = async (pod: string): Promise<string> => (await get('pod', pod)).status.podIP;
 
-test('scripts/smoke.mjs, the seed lab as a script, passes against the local cluster', async () => {
-  const smoke = await runCommand(process.execPath, [`${REPO_ROOT}/scripts/smoke.mjs`, '--context', 'visits-local'], {
+test('scripts/smoke.mjs, the seed lab as a script, passes against the cluster', async () => {
+  const { context } = await apiAccess();
+  const smoke = await runCommand(process.execPath, [`${REPO_ROOT}/scripts/smoke.mjs`, '--context', context], {
     env: await clusterUp(),
     timeoutMs: 5 * 60_000,
   });

@@ -4,9 +4,19 @@
  * a data volume that stops taking writes fails readiness, so the pod leaves the Service's
  * EndpointSlice, and returns when the volume is fixed.
  */
-import { chmod } from 'node:fs/promises';
 import { waitFor } from '../support/wait-for';
-import { containerPid, countOnDisk, get, list, requireRealNodes, useCluster, type Obj } from './support/cluster';
+import {
+  chmodOnNode,
+  containerTask,
+  countOnDisk,
+  get,
+  list,
+  requireRealNodes,
+  signalTask,
+  useCluster,
+  volumeDir,
+  type Obj,
+} from './support/cluster';
 
 useCluster();
 beforeAll(requireRealNodes);
@@ -34,19 +44,15 @@ async function restartedOnce(pod: string, restarts: number, timeoutMs: number): 
 test('a frozen node process fails liveness; the kubelet restarts the container, which keeps its count', async () => {
   const before = await container('visits-2');
   const count = await countOnDisk('visits-2');
-  const pid = await containerPid('visits-2');
-  process.kill(pid, 'SIGSTOP');
+  const task = await containerTask('visits-2');
+  expect((await signalTask(task, 'STOP')).code).toBe(0);
   try {
     // livenessProbe: every 10 s, 3 failures. Readiness (every 2 s, 1 failure) drops first.
     await waitFor('visits-2 not Ready while frozen', 30_000, async () => ((await ready('visits-2')) ? undefined : true));
     const after = await restartedOnce('visits-2', before.restartCount, 120_000);
     expect(after.lastState.terminated).toMatchObject({ exitCode: 137 });
   } finally {
-    try {
-      process.kill(pid, 'SIGCONT'); // only if the kubelet has not killed it (a failed wait)
-    } catch {
-      // gone, as it should be
-    }
+    await signalTask(task, 'CONT'); // only matters if the kubelet has not killed it (a failed wait)
   }
   const events = await list('events', 'visits', undefined);
   expect(
@@ -58,19 +64,17 @@ test('a frozen node process fails liveness; the kubelet restarts the container, 
 test('a killed node process (SIGKILL by PID) is restarted by the kubelet with its count', async () => {
   const before = await container('visits-0');
   const count = await countOnDisk('visits-0');
-  process.kill(await containerPid('visits-0'), 'SIGKILL');
+  expect((await signalTask(await containerTask('visits-0'), 'KILL')).code).toBe(0);
   const after = await restartedOnce('visits-0', before.restartCount, 120_000);
   expect(after.lastState.terminated).toMatchObject({ exitCode: 137 });
   expect(await countOnDisk('visits-0')).toBe(count);
 });
 
 test('an unwritable data volume fails readiness: the pod leaves the EndpointSlice, and returns once fixed', async () => {
-  const claim = (await get('pod', 'visits-1')).spec.volumes.find((v: Obj) => v.name === 'data').persistentVolumeClaim.claimName;
-  const volume = await get('pv', (await get('pvc', claim)).spec.volumeName, '');
-  const dir: string = volume.spec.hostPath.path;
+  const volume = await volumeDir('visits-1');
   expect(await inService('visits-1')).toBe(true);
   const restarts = (await container('visits-1')).restartCount;
-  await chmod(dir, 0o555); // the service runs as 10001: its writes now fail with EACCES
+  await chmodOnNode(volume, '555'); // the service runs as 10001: its writes now fail with EACCES
   const broken = Date.now();
   let outMs = 0;
   try {
@@ -78,7 +82,7 @@ test('an unwritable data volume fails readiness: the pod leaves the EndpointSlic
     outMs = Date.now() - broken;
     expect(await ready('visits-1')).toBe(false);
   } finally {
-    await chmod(dir, 0o777);
+    await chmodOnNode(volume, '777');
   }
   const fixed = Date.now();
   await waitFor('visits-1 back in the Service', 30_000, async () => ((await inService('visits-1')) ? true : undefined));

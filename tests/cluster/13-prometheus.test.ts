@@ -26,14 +26,12 @@ import {
 } from '../monitoring/support/prometheus-server';
 import { findOne, renderOverlay, ruleFileText, ruleGroupsOf, type KubeObject } from '../monitoring/support/rendered-monitoring';
 import { waitFor } from '../support/wait-for';
-import { REPO_ROOT } from '../support/repo-root';
-import { clusterUp, get, kubectl, requireRealNodes, useCluster } from './support/cluster';
+import { apiAccess, clusterUp, get, kubectl, requireRealNodes, useCluster } from './support/cluster';
 
 useCluster();
 
-const PKI = join(REPO_ROOT, '.cluster/pki');
-const API_SERVER = 'https://127.0.0.1:16443';
-const CLIENT_TLS = { ca_file: `${PKI}/ca.crt`, cert_file: `${PKI}/admin.crt`, key_file: `${PKI}/admin.key` };
+/** The API server and the admin's credentials, from the kubeconfig (service discovery and the kubelets). */
+let api: Awaited<ReturnType<typeof apiAccess>>;
 
 let dir: string;
 let ksm: ChildProcess | undefined;
@@ -51,7 +49,7 @@ function serviceMonitorJob(monitor: KubeObject): ScrapeConfig {
     job_name: `serviceMonitor/${monitor.metadata.namespace}/${monitor.metadata.name}/0`,
     metrics_path: endpoint.path,
     kubernetes_sd_configs: [
-      { role: 'endpointslice', api_server: API_SERVER, tls_config: CLIENT_TLS, namespaces: { names: [monitor.metadata.namespace] } },
+      { role: 'endpointslice', api_server: api.server, tls_config: api.tls, namespaces: { names: [monitor.metadata.namespace] } },
     ],
     relabel_configs: [
       ...Object.entries(spec.selector.matchLabels).map(([name, value]) => ({
@@ -73,6 +71,7 @@ function serviceMonitorJob(monitor: KubeObject): ScrapeConfig {
 beforeAll(async () => {
   requireRealNodes();
   const env = await clusterUp();
+  api = await apiAccess();
   dir = await mkdtemp(join(tmpdir(), 'visits-cluster-prometheus-'));
   const ksmPort = await freePort('127.0.0.1');
   ksm = spawn(
@@ -101,8 +100,8 @@ beforeAll(async () => {
       {
         job_name: 'kubelet',
         scheme: 'https',
-        tls_config: CLIENT_TLS,
-        kubernetes_sd_configs: [{ role: 'node', api_server: API_SERVER, tls_config: CLIENT_TLS }],
+        tls_config: api.tls,
+        kubernetes_sd_configs: [{ role: 'node', api_server: api.server, tls_config: api.tls }],
       },
     ],
   });

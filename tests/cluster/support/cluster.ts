@@ -1,11 +1,15 @@
 /**
- * The local cluster as the tests use it: the way a person does, through `npm run cluster:local`
- * (`up`, then the shell lines `env` prints), kubectl, git and argocd-server's HTTP API.
+ * The cluster as the tests use it: the way a person does, through kubectl, git and argocd-server's
+ * HTTP API, with the cluster's address and the few facts no API gives in the environment
+ * (docs/local-cluster.md#the-test-contract). By default the tests bring up the local cluster
+ * (`npm run cluster:local -- up`, then the shell lines `env` prints); with VISITS_CLUSTER=external
+ * they take a cluster someone else brought up, such as CI's kind cluster (scripts/cluster-kind.sh).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { REPO_ROOT } from '../../support/repo-root';
 import { runCommand, runOrThrow, type CommandResult } from '../../support/run-command';
 import { waitFor } from '../../support/wait-for';
@@ -15,11 +19,27 @@ const MAIN = join(REPO_ROOT, 'scripts/cluster-local/main.sh');
 /** `up` builds nothing here (npm test built the tools first); it starts and bootstraps. */
 const UP_TIMEOUT_MS = 10 * 60_000;
 
+/**
+ * What a cluster the tests did not start must say about itself. Every name is printed by
+ * `cluster:local -- env` and by `scripts/cluster-kind.sh env`.
+ */
+export const CONTRACT = [
+  'KUBECONFIG', // the admin's kubeconfig; its current context is the cluster
+  'VISITS_GIT_REMOTE', // a git URL the tests push to, and Argo CD watches (its push webhook wired)
+  'ARGOCD_SERVER', // host:port of argocd-server's plain-HTTP API
+  'VISITS_TOOLS_BIN', // the pinned tools (kubectl, prometheus, kube-state-metrics, ...): tools/build.sh
+  'VISITS_CLUSTER_NODES', // real (kubelets run the image) or kwok
+  'VISITS_NODE_EXEC', // how a command runs on a node: host (nodes are host processes) or docker (kind)
+  'VISITS_CONTAINERD_SOCKET', // a node's containerd socket, as seen on the node; {node} is its name
+  'VISITS_CLUSTER_OFFLINE', // 1 when the cluster cannot reach the internet (Argo CD cannot fetch charts)
+] as const;
+
 let env: NodeJS.ProcessEnv | undefined;
 
-/** Brings the cluster up (idempotent) and returns the environment `env` prints. */
+/** Brings the cluster up (idempotent) and returns the environment that describes it. */
 export async function clusterUp(): Promise<NodeJS.ProcessEnv> {
   if (env) return env;
+  if (process.env.VISITS_CLUSTER === 'external') return (env = externalCluster(process.env));
   const up = await runCommand('bash', [MAIN, 'up'], { timeoutMs: UP_TIMEOUT_MS });
   if (up.code !== 0) throw new Error(`npm run cluster:local -- up failed (exit ${up.code}):\n${(up.stdout + up.stderr).slice(-6000)}`);
   const stdout = await runOrThrow('bash', [MAIN, 'env']);
@@ -33,9 +53,76 @@ export async function clusterUp(): Promise<NodeJS.ProcessEnv> {
   return env;
 }
 
+/** The environment as given, once every name of the contract is in it: none is guessed. */
+export function externalCluster(given: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const missing: string[] = CONTRACT.filter((name) => !given[name]);
+  if (given.VISITS_CLUSTER_NODES === 'real' && !(given.VISITS_IMAGE_DIGEST && given.VISITS_IMAGE_NEXT_DIGEST)) {
+    missing.push('VISITS_IMAGE_DIGEST and VISITS_IMAGE_NEXT_DIGEST (two builds of the service image the nodes hold)');
+  }
+  if (missing.length > 0) {
+    throw new Error(`VISITS_CLUSTER=external, but the environment lacks ${missing.join(', ')} (docs/local-cluster.md#the-test-contract)`);
+  }
+  if (!['host', 'docker'].includes(given.VISITS_NODE_EXEC!)) {
+    throw new Error(`VISITS_NODE_EXEC must be host or docker, not ${given.VISITS_NODE_EXEC}`);
+  }
+  return { ...given, PATH: `${given.VISITS_TOOLS_BIN}:${given.PATH ?? ''}` };
+}
+
 function requireEnv(): NodeJS.ProcessEnv {
   if (!env) throw new Error('clusterUp() first');
   return env;
+}
+
+/** The environment that describes the cluster (the contract's names among it), after clusterUp(). */
+export const clusterEnv = requireEnv;
+
+/**
+ * Runs a command on NODE, as its own root: on the host for the local cluster (its nodes are host
+ * processes), in the node's container for kind. Never throws; the caller asserts.
+ */
+export async function onNode(node: string, command: string[]): Promise<CommandResult> {
+  const e = requireEnv();
+  if (e.VISITS_NODE_EXEC === 'docker') return runCommand('docker', ['exec', node, ...command], { env: e });
+  return runCommand(command[0], command.slice(1), { env: e });
+}
+
+async function onNodeOrThrow(node: string, command: string[]): Promise<string> {
+  const result = await onNode(node, command);
+  if (result.code !== 0) throw new Error(`on ${node}: ${command.join(' ')} failed (exit ${result.code}): ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/** The current context's name, API server and client credentials, as files a client can read. */
+export async function apiAccess(): Promise<{
+  context: string;
+  server: string;
+  tls: { ca_file: string; cert_file: string; key_file: string };
+}> {
+  const path = requireEnv().KUBECONFIG!;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a kubeconfig, read field by field
+  const config: any = parse(await readFile(path, 'utf8'));
+  const context = config['current-context'];
+  const named = (list: Obj[], name: string) => list.find((item) => item.name === name);
+  const ctx = named(config.contexts, context).context;
+  const cluster = named(config.clusters, ctx.cluster).cluster;
+  const user = named(config.users, ctx.user).user;
+  // kind embeds the certificates (…-data); the local cluster names files.
+  const dir = await mkdtemp(join(tmpdir(), 'visits-kubeconfig-'));
+  const file = async (pathField: string | undefined, data: string | undefined, name: string): Promise<string> => {
+    if (pathField) return pathField;
+    const target = join(dir, name);
+    await writeFile(target, Buffer.from(data ?? '', 'base64'), { mode: 0o600 });
+    return target;
+  };
+  return {
+    context,
+    server: cluster.server,
+    tls: {
+      ca_file: await file(cluster['certificate-authority'], cluster['certificate-authority-data'], 'ca.crt'),
+      cert_file: await file(user['client-certificate'], user['client-certificate-data'], 'client.crt'),
+      key_file: await file(user['client-key'], user['client-key-data'], 'client.key'),
+    },
+  };
 }
 
 /** kubectl from the cluster's own build, as the admin; never throws, the caller asserts. */
@@ -84,18 +171,36 @@ export async function nodeIn(pod: string, script: string): Promise<string> {
   return (await exec(pod, 'node', '-e', script)).trim();
 }
 
-/**
- * The host PID of POD's visits container, as its node's containerd reports it: every node's
- * containerd listens on /run/visits-cluster/<node>/containerd.sock (cluster:local's kubelets.sh).
- */
-export async function containerPid(pod: string): Promise<number> {
+/** POD's visits container as its node's containerd knows it: the node, and the PID there. */
+export async function containerTask(pod: string): Promise<{ node: string; pid: number }> {
   const p = await get('pod', pod);
   const id = String(p.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, '');
-  const socket = `/run/visits-cluster/${p.spec.nodeName}/containerd.sock`;
-  const tasks = await runCommand('ctr', ['--address', socket, '--namespace', 'k8s.io', 'tasks', 'ls'], { env: requireEnv() });
-  const line = tasks.stdout.split('\n').find((l) => l.startsWith(id));
-  if (!line) throw new Error(`no task ${id} of ${pod} in ${socket}:\n${tasks.stdout}${tasks.stderr}`);
-  return Number(line.split(/\s+/)[1]);
+  const node: string = p.spec.nodeName;
+  const socket = requireEnv().VISITS_CONTAINERD_SOCKET!.replace('{node}', node);
+  const tasks = await onNodeOrThrow(node, ['ctr', '--address', socket, '--namespace', 'k8s.io', 'tasks', 'ls']);
+  const line = tasks.split('\n').find((l) => l.startsWith(id));
+  if (!line) throw new Error(`no task ${id} of ${pod} in ${socket} on ${node}:\n${tasks}`);
+  return { node, pid: Number(line.split(/\s+/)[1]) };
+}
+
+/** Sends SIGNAL (STOP, CONT, KILL) to a container's process, by PID, on its node; the kill's result. */
+export async function signalTask(task: { node: string; pid: number }, signal: string): Promise<CommandResult> {
+  return onNode(task.node, ['kill', '-s', signal, String(task.pid)]);
+}
+
+/** The directory on its node that holds POD's data volume (hostPath or local PersistentVolumes). */
+export async function volumeDir(pod: string): Promise<{ node: string; dir: string }> {
+  const p = await get('pod', pod);
+  const claim = p.spec.volumes.find((v: Obj) => v.name === 'data').persistentVolumeClaim.claimName;
+  const volume = await get('pv', (await get('pvc', claim)).spec.volumeName, '');
+  const dir = volume.spec.hostPath?.path ?? volume.spec.local?.path;
+  if (!dir) throw new Error(`PersistentVolume ${volume.metadata.name} is neither hostPath nor local: ${JSON.stringify(volume.spec)}`);
+  return { node: p.spec.nodeName, dir };
+}
+
+/** chmod on the node that holds the directory. */
+export async function chmodOnNode(where: { node: string; dir: string }, mode: string): Promise<void> {
+  await onNodeOrThrow(where.node, ['chmod', mode, where.dir]);
 }
 
 /** For the suites that need pods that really run the image; kwok nodes run nothing. */
@@ -103,6 +208,16 @@ export function requireRealNodes(): void {
   if (requireEnv().VISITS_CLUSTER_NODES !== 'real') {
     throw new Error('this suite needs real nodes: run it against `npm run cluster:local -- up` without VISITS_CLUSTER_NODES=kwok');
   }
+}
+
+/**
+ * The worker nodes (those without the control-plane taint) by zone label. Both clusters label
+ * three workers zone-a, zone-b and zone-c; their names differ (worker-a here, visits-worker on kind).
+ */
+export async function workersByZone(): Promise<Record<string, string>> {
+  const nodes = await list('nodes', '');
+  const isWorker = (n: Obj) => !(n.spec.taints ?? []).some((t: Obj) => t.key === 'node-role.kubernetes.io/control-plane');
+  return Object.fromEntries(nodes.filter(isWorker).map((n) => [n.metadata.labels['topology.kubernetes.io/zone'], n.metadata.name]));
 }
 
 export const application = (name: string): Promise<Obj> => get('applications.argoproj.io', name, 'argocd');

@@ -7,7 +7,8 @@ const { join } = require('node:path');
 const { iptablesRules } = require('./host-iptables');
 
 module.exports = async () => {
-  if (globalThis.__visitsClusterWasRunning || process.env.VISITS_KEEP_CLUSTER === '1') return;
+  const external = process.env.VISITS_CLUSTER === 'external';
+  if (external || globalThis.__visitsClusterWasRunning || process.env.VISITS_KEEP_CLUSTER === '1') return;
   const result = spawnSync('bash', [join(__dirname, '../../../scripts/cluster-local/main.sh'), 'down'], {
     stdio: 'inherit',
     timeout: 120_000,
