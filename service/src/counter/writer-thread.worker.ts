@@ -1,4 +1,4 @@
-import { closeSync, constants, fdatasyncSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, fstatSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 
 /**
@@ -35,10 +35,20 @@ function closeQuietly(fd: number): void {
   }
 }
 
-/** Writes the data file durably; keeps the directory open between writes (one open() fewer each). */
+/** The data directory as the writer holds it open: the descriptor, and the identity it had when opened. */
+interface HeldDirectory {
+  fd: number;
+  dev: number;
+  ino: number;
+}
+
+/**
+ * Writes the data file durably; keeps the directory open between writes (one open() fewer each),
+ * as long as the path still names that directory.
+ */
 export class DurableWriter {
   private readonly paths: WriterPaths;
-  private dirFd: number | undefined;
+  private held: HeldDirectory | undefined;
 
   constructor(paths: WriterPaths) {
     this.paths = paths;
@@ -47,9 +57,15 @@ export class DurableWriter {
   /**
    * Temp file, fdatasync, rename over the data file, fsync of the directory: the rename is
    * durable only once the directory entry is. Throws the first failing call's error.
+   *
+   * The rename goes by path, the fsync by descriptor: when the directory is replaced (deleted and
+   * made again, a volume mounted over it) they would part, and the fsync would cover a directory
+   * that no longer holds the file. So the descriptor is checked against the path before the
+   * write (reopened when it changed) and again after the rename.
    */
   write(text: string): void {
-    const { dir, path, tempPath } = this.paths;
+    const { path, tempPath } = this.paths;
+    const dir = this.liveDirectory();
     const bytes = Buffer.from(text, 'utf8');
     const fd = openSync(tempPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
     try {
@@ -71,9 +87,14 @@ export class DurableWriter {
     }
     closeSync(fd);
     renameSync(tempPath, path);
-    this.dirFd ??= openSync(dir, O_RDONLY | O_DIRECTORY);
+    if (!this.namesDirectory(dir)) {
+      // Replaced between the check and the rename: the file may sit in either directory, so
+      // this write proves nothing. The next one opens the directory the path names then.
+      this.close();
+      throw Object.assign(new Error(`the data directory ${this.paths.dir} was replaced during the write`), { code: 'ESTALE' });
+    }
     try {
-      fsyncSync(this.dirFd);
+      fsyncSync(dir.fd);
     } catch (err) {
       this.close();
       throw err;
@@ -81,8 +102,27 @@ export class DurableWriter {
   }
 
   close(): void {
-    if (this.dirFd !== undefined) closeQuietly(this.dirFd);
-    this.dirFd = undefined;
+    if (this.held !== undefined) closeQuietly(this.held.fd);
+    this.held = undefined;
+  }
+
+  /** The directory handle, reopened when the path names another directory (or none) by now. */
+  private liveDirectory(): HeldDirectory {
+    if (this.held !== undefined && this.namesDirectory(this.held)) return this.held;
+    this.close();
+    const fd = openSync(this.paths.dir, O_RDONLY | O_DIRECTORY);
+    const { dev, ino } = fstatSync(fd);
+    this.held = { fd, dev, ino };
+    return this.held;
+  }
+
+  /**
+   * Whether the path still names the held directory: same device and inode. Holding it open keeps
+   * its inode allocated, so a new directory cannot come back with the same number.
+   */
+  private namesDirectory(held: HeldDirectory): boolean {
+    const now = statSync(this.paths.dir, { throwIfNoEntry: false });
+    return now !== undefined && now.dev === held.dev && now.ino === held.ino;
   }
 }
 

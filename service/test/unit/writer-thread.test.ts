@@ -1,4 +1,6 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+// The module object itself (not a copy of its bindings): the writer calls through it, so spies on it see each call.
+import fs from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
@@ -49,6 +51,60 @@ describe('DurableWriter', () => {
     const writer = new DurableWriter(paths);
     await rm(dir, { recursive: true });
     expect(() => writer.write('1\n')).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'open' }));
+  });
+
+  describe('when the path names another directory (deleted and made again, a volume mounted over it)', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    /** The device and inode of every directory fsynced, read while the descriptor is still open. */
+    function recordFsyncs(): string[] {
+      const fsynced: string[] = [];
+      const realFsync = fs.fsyncSync;
+      jest.spyOn(fs, 'fsyncSync').mockImplementation((fd) => {
+        const { dev, ino } = fs.fstatSync(fd);
+        fsynced.push(`${dev}:${ino}`);
+        realFsync(fd);
+      });
+      return fsynced;
+    }
+    const identity = (path: string) => {
+      const { dev, ino } = fs.statSync(path);
+      return `${dev}:${ino}`;
+    };
+
+    it('fsyncs the directory that now holds the file, not the one it held open', async () => {
+      const fsynced = recordFsyncs();
+      const writer = new DurableWriter(paths);
+      writer.write('1\n');
+      await rm(dir, { recursive: true });
+      await mkdir(dir);
+      writer.write('2\n');
+      writer.close();
+      expect(await readFile(paths.path, 'utf8')).toBe('2\n');
+      expect(fsynced).toHaveLength(2);
+      expect(fsynced[1]).toBe(identity(dir));
+      expect(fsynced[1]).not.toBe(fsynced[0]);
+    });
+
+    it('fails a write whose directory was replaced between the check and the rename (ESTALE); the next one lands', async () => {
+      const fsynced = recordFsyncs();
+      const writer = new DurableWriter(paths);
+      writer.write('1\n');
+      const realRename = fs.renameSync;
+      // The rename lands in the old directory, then the path is given a new one.
+      jest.spyOn(fs, 'renameSync').mockImplementationOnce((from, to) => {
+        realRename(from, to);
+        fs.renameSync(dir, `${dir}.old`);
+        fs.mkdirSync(dir);
+      });
+      expect(() => writer.write('2\n')).toThrow(expect.objectContaining({ code: 'ESTALE' }));
+      expect(fsynced).toHaveLength(1);
+      writer.write('2\n');
+      writer.close();
+      expect(await readFile(paths.path, 'utf8')).toBe('2\n');
+      expect(fsynced[1]).toBe(identity(dir));
+      await rm(`${dir}.old`, { recursive: true, force: true });
+    });
   });
 });
 
