@@ -1,5 +1,5 @@
 /**
- * Proves the validation fails, and says where: each case copies apps/ and clusters/ into a
+ * Proves the validation fails, and says where: each case copies apps/, clusters/ and argocd/ into a
  * temporary directory, breaks one thing, renders and validates the copy, and expects a problem
  * that names the file, the object and the field. The real service answers the probe paths.
  */
@@ -34,7 +34,7 @@ afterAll(async () => {
 async function problemsAfter(cluster: 'dev' | 'prod', edit: (root: string) => Promise<void>): Promise<Problem[]> {
   const root = await mkdtemp(join(tmpdir(), 'visits-manifests-'));
   tempDirs.push(root);
-  await Promise.all(['apps', 'clusters'].map((d) => cp(join(REPO_ROOT, d), join(root, d), { recursive: true })));
+  await Promise.all(['apps', 'clusters', 'argocd'].map((d) => cp(join(REPO_ROOT, d), join(root, d), { recursive: true })));
   await edit(root);
   const repo = await loadRepository(root, { only: [`clusters/${cluster}`] });
   return validateRepository(repo, await oracle.statuses(probePaths(repo.objects)));
@@ -439,5 +439,91 @@ describe('Argo CD traps (docs/deploy.md#argo-cd-traps)', () => {
       replace('clusters/base/visits.yaml', 'https://github.com/example/visits.git', 'https://github.com/fork/visits.git'),
     );
     expectProblem(problems, 'clusters/base/visits.yaml', DEV_APP, 'spec.source.repoURL', /not in AppProject visits's sourceRepos/);
+  });
+});
+
+describe("the projects' limits (docs/security.md#the-projects-limits)", () => {
+  const PROJECT = 'clusters/base/project.yaml';
+  const VISITS_PROJECT = 'AppProject argocd/visits (rendered from clusters/dev)';
+  /** Commits `yaml` as a new file of apps/visits/base, listed in its kustomization. */
+  const commitToApps = (file: string, yaml: string) => async (root: string) => {
+    await writeFile(join(root, 'apps/visits/base', file), yaml);
+    await replace('apps/visits/base/kustomization.yaml', '  - networkpolicy.yaml', `  - networkpolicy.yaml\n  - ${file}`)(root);
+  };
+
+  test('a Namespace committed into apps/ (taking over monitoring, or relabelling its own privileged)', async () => {
+    const namespace =
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n  labels:\n    pod-security.kubernetes.io/enforce: privileged\n';
+    const problems = await problemsAfter('dev', commitToApps('namespace.yaml', namespace));
+    expectProblem(
+      problems,
+      'clusters/base/visits.yaml',
+      DEV_APP,
+      'spec.project',
+      /does not permit Namespace .*apps\/visits\/base\/namespace\.yaml/,
+    );
+  });
+
+  test('a Role committed into apps/ (a kind the project does not list)', async () => {
+    const role = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: visits\nrules: []\n';
+    const problems = await problemsAfter('dev', commitToApps('role.yaml', role));
+    expectProblem(problems, 'clusters/base/visits.yaml', DEV_APP, 'spec.project', /does not permit Role "visits"/);
+  });
+
+  test('the visits project allowed to create Namespaces again', async () => {
+    const problems = await problemsAfter(
+      'dev',
+      replace(PROJECT, '  clusterResourceWhitelist: []', "  clusterResourceWhitelist:\n    - group: ''\n      kind: Namespace"),
+    );
+    expectProblem(problems, PROJECT, VISITS_PROJECT, 'spec.clusterResourceWhitelist', /must be empty/);
+    expectProblem(problems, PROJECT, VISITS_PROJECT, 'spec.clusterResourceWhitelist[0]', /must name exactly one namespace/);
+  });
+
+  test('the visits project without namespaceResourceWhitelist (every namespaced kind allowed)', async () => {
+    const problems = await problemsAfter('dev', replace(PROJECT, /\n {2}namespaceResourceWhitelist:\n( {4}.*\n)+/, '\n'));
+    expectProblem(problems, PROJECT, VISITS_PROJECT, 'spec.namespaceResourceWhitelist', /must list the kinds/);
+  });
+
+  test('the monitoring project allowed any Namespace name', async () => {
+    const file = 'clusters/base/project-monitoring.yaml';
+    const problems = await problemsAfter('dev', replace(file, '      name: monitoring\n', ''));
+    expectProblem(
+      problems,
+      file,
+      'AppProject argocd/monitoring (rendered from clusters/dev)',
+      'spec.clusterResourceWhitelist[0]',
+      /must name exactly one/,
+    );
+  });
+
+  test('the visits namespace made by nobody', async () => {
+    const problems = await problemsAfter('dev', replace('clusters/base/kustomization.yaml', '  - namespace-visits.yaml\n', ''));
+    expectProblem(problems, 'clusters/base/visits.yaml', DEV_APP, 'spec.syncPolicy.syncOptions', /nothing makes namespace "visits"/);
+  });
+
+  test('a cluster whose bootstrap project names another namespace than the one root makes', async () => {
+    const problems = await problemsAfter(
+      'prod',
+      replace('clusters/prod/kustomization.yaml', /.*clusterResourceWhitelist\/0\/name.*\n/, ''),
+    );
+    expectProblem(
+      problems,
+      'clusters/base/root.yaml',
+      'Application argocd/root (rendered from clusters/prod)',
+      'spec.project',
+      /does not permit Namespace "visits-prod"/,
+    );
+  });
+
+  test('the visits namespace that root may prune (deleting every claim in it)', async () => {
+    const file = 'clusters/base/namespace-visits.yaml';
+    const problems = await problemsAfter('dev', replace(file, 'Prune=false,Delete=false', 'Delete=false'));
+    expectProblem(
+      problems,
+      file,
+      'Namespace visits (rendered from clusters/dev)',
+      'metadata.annotations["argocd.argoproj.io/sync-options"]',
+      /Prune=false/,
+    );
   });
 });

@@ -7,6 +7,10 @@ import { describe, isRepoSource, type Repository } from './repository';
 const FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 const EXACT_VERSION = /^\d+\.\d+\.\d+$/;
 const MONITORING_CR_KINDS = new Set(['ServiceMonitor', 'PrometheusRule', 'PodMonitor']);
+/** The cluster-scoped kinds an Application here could render (kinds.mjs has no other). */
+const CLUSTER_SCOPED_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
+/** Go's filepath.Match metacharacters, which Argo CD's project lists accept. */
+const GLOB = /[*?[\\]/;
 
 type Report = (field: string, message: string) => void;
 function reporter(obj: RenderedObject, problems: Problem[]): Report {
@@ -15,6 +19,27 @@ function reporter(obj: RenderedObject, problems: Problem[]): Report {
 
 function wave(obj: RenderedObject): number {
   return Number(obj.doc.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+}
+
+/** The API group of an object: the part of apiVersion before the slash ('' for core). */
+function groupOf(doc: K8sObject): string {
+  const apiVersion = String(doc.apiVersion ?? '');
+  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+}
+
+/**
+ * Argo CD 3.6.1's AppProject.IsGroupKindNamePermitted (pkg/apis/application/v1alpha1), for lists
+ * without wildcards (projectProblems refuses those): a missing namespaceResourceWhitelist lets
+ * every namespaced kind in, a missing or empty clusterResourceWhitelist none, and a cluster
+ * entry without a name lets in every object of its kind.
+ */
+export function projectPermits(projectSpec: K8sObject, group: string, kind: string, name: string, namespaced: boolean): boolean {
+  const matches = (e: K8sObject) => e.group === group && e.kind === kind;
+  const whitelist: K8sObject[] | undefined = namespaced ? projectSpec.namespaceResourceWhitelist : projectSpec.clusterResourceWhitelist;
+  const blacklist: K8sObject[] = (namespaced ? projectSpec.namespaceResourceBlacklist : projectSpec.clusterResourceBlacklist) ?? [];
+  const named = (e: K8sObject) => namespaced || e.name === undefined || e.name === name;
+  const allowed = namespaced && whitelist === undefined ? true : (whitelist ?? []).some((e) => matches(e) && named(e));
+  return allowed && !blacklist.some((e) => matches(e) && named(e));
 }
 
 function listOption(value: unknown): string[] {
@@ -57,10 +82,16 @@ function applicationProblems(repo: Repository, app: RenderedObject, report: Repo
   const options: string[] = sync.syncOptions ?? [];
   if (!options.includes('ServerSideApply=true')) report('spec.syncPolicy.syncOptions', 'must include ServerSideApply=true');
   const namespace = spec.destination?.namespace;
-  if (namespace !== CONTRACT.argoNamespace && !options.includes('CreateNamespace=true'))
-    report('spec.syncPolicy.syncOptions', 'must include CreateNamespace=true');
+  const cluster = repo.renders.get(app.renderedFrom) ?? [];
+  const createsNamespace = options.includes('CreateNamespace=true');
+  const namespaceBeside = cluster.some((o) => o.doc.kind === 'Namespace' && o.doc.metadata?.name === namespace);
+  if (namespace !== CONTRACT.argoNamespace && !createsNamespace && !namespaceBeside)
+    report(
+      'spec.syncPolicy.syncOptions',
+      `nothing makes namespace ${JSON.stringify(namespace)}: a Namespace in ${app.renderedFrom} or CreateNamespace=true`,
+    );
 
-  const project = repo.renders.get(app.renderedFrom)?.find((o) => o.doc.kind === 'AppProject' && o.doc.metadata?.name === spec.project);
+  const project = cluster.find((o) => o.doc.kind === 'AppProject' && o.doc.metadata?.name === spec.project);
   if (!project) {
     report('spec.project', `AppProject ${JSON.stringify(spec.project)} is not defined beside this Application`);
   } else {
@@ -71,6 +102,7 @@ function applicationProblems(repo: Repository, app: RenderedObject, report: Repo
       report('spec.destination', `namespace ${JSON.stringify(namespace)} is not a destination of AppProject ${spec.project}`);
     }
   }
+  if (project) permissionProblems(repo, app, project, createsNamespace ? namespace : undefined, report);
   const sources: K8sObject[] = spec.source ? [spec.source] : (spec.sources ?? []);
   sources.forEach((source, i) => {
     const field = spec.source ? 'spec.source' : `spec.sources[${i}]`;
@@ -101,6 +133,32 @@ function applicationProblems(repo: Repository, app: RenderedObject, report: Repo
   }
 }
 
+/**
+ * What Argo CD would refuse to sync: every object rendered from the Application's path (and the
+ * Namespace CreateNamespace makes) must be a kind, and for cluster-scoped kinds a name, that the
+ * Application's project permits. A chart source is not rendered here, so it is not checked.
+ */
+function permissionProblems(
+  repo: Repository,
+  app: RenderedObject,
+  project: RenderedObject,
+  createdNamespace: string | undefined,
+  report: Report,
+): void {
+  const path = app.doc.spec.source?.path;
+  const objects = (path ? (repo.renders.get(path) ?? []) : []).map((o) => ({ doc: o.doc, from: o.file }));
+  if (createdNamespace)
+    objects.push({ doc: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: createdNamespace } }, from: 'CreateNamespace=true' });
+  for (const { doc, from } of objects) {
+    const namespaced = !CLUSTER_SCOPED_KINDS.has(doc.kind);
+    if (!projectPermits(project.doc.spec ?? {}, groupOf(doc), doc.kind, doc.metadata?.name, namespaced))
+      report(
+        'spec.project',
+        `AppProject ${app.doc.spec.project} does not permit ${doc.kind} ${JSON.stringify(doc.metadata?.name)} (${from}): Argo CD would refuse to sync it`,
+      );
+  }
+}
+
 function projectProblems(repo: Repository, project: RenderedObject, report: Report): void {
   if (project.file.startsWith('clusters/')) rootManagedProblems(project, report);
   const apps = (repo.renders.get(project.renderedFrom) ?? []).filter(
@@ -124,9 +182,25 @@ function projectProblems(repo: Repository, project: RenderedObject, report: Repo
       report(`spec.destinations[${i}].server`, 'only this cluster (https://kubernetes.default.svc)');
   });
   (spec.clusterResourceWhitelist ?? []).forEach((k: K8sObject, i: number) => {
-    if (k.group === '*' || k.kind === '*')
+    if (GLOB.test(k.group) || GLOB.test(k.kind))
       report(`spec.clusterResourceWhitelist[${i}]`, 'no wildcards: list the cluster-scoped kinds one by one');
+    // A project that may write any Namespace may relabel one privileged, or adopt (and then
+    // prune) another application's.
+    if (k.kind === 'Namespace' && (k.name === undefined || GLOB.test(k.name)))
+      report(`spec.clusterResourceWhitelist[${i}]`, 'a Namespace entry must name exactly one namespace (name, no wildcard)');
   });
+  (spec.namespaceResourceWhitelist ?? []).forEach((k: K8sObject, i: number) => {
+    if (GLOB.test(k.group) || GLOB.test(k.kind)) report(`spec.namespaceResourceWhitelist[${i}]`, 'no wildcards: list the kinds one by one');
+  });
+  // What a merge into apps/ can reach: only kinds listed one by one, inside its namespace.
+  const syncsApps = apps.some((a) => String(a.doc.spec.source?.path ?? '').startsWith('apps/'));
+  if (syncsApps && (spec.clusterResourceWhitelist ?? []).length > 0)
+    report(
+      'spec.clusterResourceWhitelist',
+      'must be empty: a project that syncs apps/ may create no cluster-scoped object, not even its Namespace',
+    );
+  if (syncsApps && spec.namespaceResourceWhitelist === undefined)
+    report('spec.namespaceResourceWhitelist', 'must list the kinds apps/ may create (absent, it lets every namespaced kind in)');
 }
 
 /** All Applications that use this repository agree on its URL and revision. */
@@ -151,6 +225,8 @@ export function argoProblems(repo: Repository): Problem[] {
     const report = reporter(obj, problems);
     if (obj.doc.kind === 'Application') applicationProblems(repo, obj, report);
     if (obj.doc.kind === 'AppProject') projectProblems(repo, obj, report);
+    // Pruning or deleting a namespace root made would delete everything in it, the claims too.
+    if (obj.doc.kind === 'Namespace' && obj.file.startsWith('clusters/')) rootManagedProblems(obj, report);
     if (
       MONITORING_CR_KINDS.has(obj.doc.kind) &&
       !listOption(obj.doc.metadata?.annotations?.['argocd.argoproj.io/sync-options']).includes('SkipDryRunOnMissingResource=true')

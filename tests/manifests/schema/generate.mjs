@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { KINDS } from './kinds.mjs';
+import { AMENDMENTS, KINDS } from './kinds.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -127,6 +127,15 @@ export function generate() {
     const alias = root.statements.find((s) => ts.isTypeAliasDeclaration(s) && s.name.text === `T_${kind}`);
     const type = checker.getTypeAtLocation(alias.name);
     kinds[`${apiVersion}/${kind}`] = convert(type);
+  }
+  for (const { kind, path, field, schema } of AMENDMENTS) {
+    let at = kinds[kind];
+    for (const step of path) {
+      while (at.$ref) at = defs[at.$ref.replace('#/$defs/', '')];
+      at = step === '[]' ? at.items : at.properties[step];
+    }
+    while (at.$ref) at = defs[at.$ref.replace('#/$defs/', '')];
+    at.properties[field] = schema;
   }
   const packages = Object.fromEntries(
     [...new Set(KINDS.map(([, , mod]) => (mod.startsWith('@') ? mod.split('/').slice(0, 2).join('/') : mod.split('/')[0])))].map((p) => [

@@ -34,3 +34,17 @@ export const KINDS = [
   ],
   ['monitoring.coreos.com/v1', 'PodMonitor', '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor', 'IPodMonitor'],
 ];
+
+// Fields of the pinned Argo CD (tools/argocd, 3.6.1) that @kubernetes-models/argo-cd predates:
+// each is added, as Argo CD's own CRD declares it, to the strict schema of its kind.
+// tests/argocd/crd-amendments.test.ts checks each against the CRDs of the pinned module.
+export const AMENDMENTS = [
+  // AppProject cluster-scoped kinds by name (ClusterResourceRestrictionItem.name): the bootstrap
+  // and monitoring projects may make one Namespace each, named.
+  ...['clusterResourceWhitelist', 'clusterResourceBlacklist'].map((list) => ({
+    kind: 'argoproj.io/v1alpha1/AppProject',
+    path: ['spec', list, '[]'],
+    field: 'name',
+    schema: { type: 'string' },
+  })),
+];
