@@ -1,8 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config';
-import { CounterStore, PersistError } from '../counter/counter-store';
+import { CounterStore, PersistError, type Reservation } from '../counter/counter-store';
 import type { Logger } from '../logging/logger';
 import { ThrottledLog } from '../logging/throttled-log';
 import { sendError } from '../http/error-answer';
@@ -15,19 +16,8 @@ const BODY_ERRORS: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'the Content-Type must be application/json',
   FST_ERR_CTP_BODY_TOO_LARGE: `the body must be at most ${RESTORE_BODY_LIMIT} bytes`,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the Content-Length does not match the body',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty: send {"visits": n}',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON',
 };
 
-/**
- * PUT /visits {"visits": n}: sets this replica's count, to restore it after a volume was lost.
- *
- * A plain Fastify route rather than a Nest controller, for three route-level options Nest
- * does not expose: the bearer token is checked in `onRequest`, before a single byte of the body
- * is read; the body limit is a few hundred bytes instead of the service's 16 KiB; and the
- * route's own error handler turns Fastify's body errors (wrong type, too large, bad JSON)
- * into 400s with clear messages. Without ADMIN_TOKEN_FILE the route does not exist (404).
- */
 /** Refusals are logged at most once a minute each, with how many were left out. */
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
@@ -37,9 +27,25 @@ const UNAUTHORIZED: Record<'missing' | 'malformed' | 'wrong', string> = {
   wrong: 'the bearer token is not valid',
 };
 
+/**
+ * PUT /visits {"visits": n}: sets this replica's count, to restore it after a volume was lost.
+ *
+ * A plain Fastify route rather than a Nest controller, for route-level options Nest does not
+ * expose: the bearer token is checked in `onRequest`, before a single byte of the body is read;
+ * the body limit is a few hundred bytes instead of the service's 16 KiB; the body reaches the
+ * handler as the text sent (a scope of its own with a string parser), so that restore-body.ts
+ * can refuse what JSON.parse would quietly accept; and the route's own error handler turns
+ * Fastify's body errors (wrong type, too large) into 400s with clear messages. Without
+ * ADMIN_TOKEN_FILE the route does not exist (404).
+ *
+ * As it is received, before anything is checked, a restore takes its place among its
+ * connection's changes (CounterStore.reserve): visits pipelined behind it on that connection are
+ * answered after it (HTTP/1.1 answers in order), so they are counted on top of it.
+ */
 @Injectable()
 export class RestoreRoute implements OnModuleInit {
   private readonly refusalLog = new ThrottledLog(REFUSAL_LOG_INTERVAL_MS);
+  private readonly reservations = new WeakMap<IncomingMessage, Reservation>();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -57,14 +63,39 @@ export class RestoreRoute implements OnModuleInit {
     this.logger.info({ tokenFile: file }, 'PUT /visits is enabled');
     const token = new AdminToken(file);
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.route({
-      method: 'PUT',
-      url: '/visits',
-      bodyLimit: RESTORE_BODY_LIMIT,
-      onRequest: (request, reply) => this.authorize(token, request, reply),
-      errorHandler: (error, request, reply) => this.bodyError(error, request, reply),
-      handler: (request, reply) => this.restore(request, reply),
+    // A scope of its own: the JSON parser below (the text as sent) serves this route alone.
+    void fastify.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => done(null, text));
+      scope.route({
+        method: 'PUT',
+        url: '/visits',
+        bodyLimit: RESTORE_BODY_LIMIT,
+        onRequest: [
+          // Synchronous, and first: the connection's next requests are handed over right after this one.
+          (request, _reply, done) => {
+            this.reservations.set(request.raw, this.store.reserve(request.raw.socket));
+            done();
+          },
+          (request, reply) => this.authorize(token, request, reply),
+        ],
+        // Whatever ends the request gives its place up, unless the restore was queued in it.
+        onResponse: (request, _reply, done) => {
+          this.giveUpPlace(request);
+          done();
+        },
+        onRequestAbort: (request, done) => {
+          this.giveUpPlace(request);
+          done();
+        },
+        errorHandler: (error, request, reply) => this.bodyError(error, request, reply),
+        handler: (request, reply) => this.restore(request, reply),
+      });
     });
+  }
+
+  private giveUpPlace(request: FastifyRequest): void {
+    this.reservations.get(request.raw)?.cancel();
   }
 
   private async authorize(token: AdminToken, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -91,7 +122,8 @@ export class RestoreRoute implements OnModuleInit {
     await sendError(reply, 401, UNAUTHORIZED[result]);
   }
 
-  private bodyError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  private bodyError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    this.giveUpPlace(request);
     const message = BODY_ERRORS[error.code] ?? (error.statusCode === 400 ? `the body was refused: ${error.message}` : undefined);
     if (message !== undefined) return sendError(reply, 400, message);
     this.logger.error({ err: error }, 'PUT /visits failed');
@@ -99,17 +131,27 @@ export class RestoreRoute implements OnModuleInit {
   }
 
   private async restore(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    // Fastify also parses text/plain; only JSON is accepted here.
-    if (!isJsonContentType(request.headers['content-type'])) return sendError(reply, 400, BODY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE!);
-    const parsed = parseRestoreBody(request.body);
-    if (!parsed.ok) return sendError(reply, 400, parsed.message);
-    const previous = this.store.count;
+    const reservation = this.reservations.get(request.raw)!;
+    // Fastify also hands over requests without a body or Content-Type; only JSON is accepted here.
+    if (!isJsonContentType(request.headers['content-type'])) {
+      reservation.cancel();
+      return sendError(reply, 400, BODY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE!);
+    }
+    const parsed = parseRestoreBody(typeof request.body === 'string' ? request.body : '');
+    if (!parsed.ok) {
+      reservation.cancel();
+      return sendError(reply, 400, parsed.message);
+    }
     let visits: number;
+    let previous: number;
     try {
-      visits = await this.store.set(parsed.visits);
+      ({ visits, previous } = await reservation.set(parsed.visits));
     } catch (err) {
       if (!(err instanceof PersistError)) throw err;
-      this.logger.error({ previous, requested: parsed.visits, reason: err.reason }, 'count NOT restored: the write failed');
+      this.logger.error(
+        { previous: this.store.count, requested: parsed.visits, reason: err.reason },
+        'count NOT restored: the write failed',
+      );
       return sendError(reply, 503, `count not changed: ${err.message}`);
     }
     this.logger.warn({ previous, visits, remoteAddress: request.ip }, 'count restored by PUT /visits');

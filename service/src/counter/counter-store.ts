@@ -1,5 +1,6 @@
 import { errnoOf, type CountFile } from './data-file';
 import { MAX_COUNT, isValidCount } from './count-format';
+import { SourceTurns } from './source-turns';
 
 /** Why a change was refused before it was written; each is a label of visits_refused_total. */
 export const REFUSAL_REASONS = ['count_limit', 'queue_full'] as const;
@@ -49,7 +50,23 @@ export interface PersistFailure {
   at: Date;
 }
 
-type Operation = { kind: 'increment' } | { kind: 'set'; value: number } | { kind: 'rewrite' };
+/** A set's `replaced` is filled in as the batch is applied: the count it overwrote. */
+type SetOperation = { kind: 'set'; value: number; replaced?: number };
+type Operation = { kind: 'increment' } | SetOperation | { kind: 'rewrite' };
+
+export interface Restored {
+  visits: number;
+  /** The count the restore overwrote: the durable count and the visits queued before it. */
+  previous: number;
+}
+
+/** A restore's place among its source's changes, taken as it is received (CounterStore.reserve). */
+export interface Reservation {
+  /** Queues the restore in its place; the source's later changes follow it. */
+  set(value: number): Promise<Restored>;
+  /** Gives the place up (the restore was refused); does nothing once set. */
+  cancel(): void;
+}
 
 interface Waiter {
   operation: Operation;
@@ -69,6 +86,7 @@ export class CounterStore {
   private queue: Waiter[] = [];
   private draining: Promise<void> | undefined;
   private failure: PersistFailure | undefined;
+  private readonly turns = new SourceTurns();
 
   constructor(
     private readonly file: CountFile,
@@ -100,15 +118,44 @@ export class CounterStore {
     return this.file.path;
   }
 
-  /** Records one visit; resolves with this visit's number once it is on disk. */
-  increment(): Promise<number> {
-    return this.enqueue({ kind: 'increment' });
+  /**
+   * Records one visit; resolves with this visit's number once it is on disk. `source` (the
+   * client's connection) keeps it behind a restore that source sent before it (reserve()).
+   */
+  increment(source?: object): Promise<number> {
+    const restoreFirst = source === undefined ? undefined : this.turns.after(source);
+    if (restoreFirst === undefined) return this.enqueue({ kind: 'increment' });
+    return restoreFirst.then(() => this.enqueue({ kind: 'increment' }));
   }
 
   /** Sets the count (restoring after a lost volume); durable like a visit. */
-  set(value: number): Promise<number> {
+  async set(value: number): Promise<number> {
+    return (await this.replace(value)).visits;
+  }
+
+  /**
+   * Takes a restore's place among the changes from `source` as the request is received, before
+   * its token and body are checked: the visits that source sends after it are queued after it,
+   * so a visit answered after the restore is counted on top of it, never overwritten by it.
+   */
+  reserve(source: object): Reservation {
+    const turn = this.turns.take(source);
+    return {
+      set: async (value) => {
+        await turn.earlier;
+        const done = this.replace(value); // queued (or refused) now, before the source's next changes
+        turn.give();
+        return done;
+      },
+      cancel: () => turn.give(),
+    };
+  }
+
+  /** Sets the count; resolves with it and the count it replaced, visits queued before it included. */
+  private replace(value: number): Promise<Restored> {
     if (!isValidCount(value)) return Promise.reject(new RangeError(`not a valid count: ${value}`));
-    return this.enqueue({ kind: 'set', value });
+    const operation: SetOperation = { kind: 'set', value };
+    return this.enqueue(operation).then((visits) => ({ visits, previous: operation.replaced! }));
   }
 
   /**
@@ -182,6 +229,7 @@ export class CounterStore {
         visits += 1;
         next += 1;
       } else if (operation.kind === 'set') {
+        operation.replaced = next;
         next = operation.value;
       }
       return next;

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -32,15 +33,15 @@ export class CounterRoutes implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     // HEAD / is safe: link checkers and monitors send it. It answers as GET / would, recording nothing.
     fastify.head('/', (_request, reply) => this.answer(reply, this.store.count));
-    fastify.get('/', { exposeHeadRoute: false }, (_request, reply) => this.visit(reply));
+    fastify.get('/', { exposeHeadRoute: false }, (request, reply) => this.visit(request.raw.socket, reply));
     fastify.get('/visits', (_request, reply) => this.answer(reply, this.store.count));
   }
 
-  /** Records one visit and answers only once it is on disk. */
-  private async visit(reply: FastifyReply): Promise<FastifyReply> {
+  /** Records one visit and answers only once it is on disk; after a restore its connection sent first (CounterStore.reserve). */
+  private async visit(connection: Socket, reply: FastifyReply): Promise<FastifyReply> {
     let visits: number;
     try {
-      visits = await this.store.increment();
+      visits = await this.store.increment(connection);
     } catch (err) {
       if (err instanceof PersistError) return sendError(reply, 503, `visit not recorded: ${err.message}`);
       if (err instanceof QueueFullError)

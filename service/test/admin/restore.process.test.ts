@@ -121,13 +121,19 @@ describe('PUT /visits: authentication', () => {
 
 describe('PUT /visits: bad bodies each get 400 and change nothing', () => {
   it.each<[string, string | undefined, Record<string, string>, RegExp]>([
-    ['a fraction', '{"visits":1.5}', json, /"visits" must be a whole number, got 1\.5/],
+    ['a fraction', '{"visits":1.5}', json, /"visits" must be a whole number in plain digits \(no fraction, no exponent\), got 1\.5/],
+    ['a whole number written as a fraction', '{"visits":2.0}', json, /"visits" must be a whole number in plain digits .*, got 2\.0$/],
+    ['a whole number written with an exponent', '{"visits":1e2}', json, /"visits" must be a whole number in plain digits .*, got 1e2$/],
+    ['negative zero', '{"visits":-0}', json, /"visits" must not be negative, got -0$/],
+    ['a duplicate field', '{"visits":5,"visits":6}', json, /^duplicate field\(s\) "visits": send each field once$/],
+    ['a duplicate field written with an escape', '{"visits":5,"vi\\u0073its":6}', json, /^duplicate field\(s\) "visits"/],
     ['a string', '{"visits":"7"}', json, /"visits" must be a JSON number, got a string/],
     ['null', '{"visits":null}', json, /"visits" must be a JSON number, got null/],
     ['a boolean', '{"visits":true}', json, /"visits" must be a JSON number, got a boolean/],
     ['negative', '{"visits":-1}', json, /"visits" must not be negative, got -1/],
     ['2^53', '{"visits":9007199254740992}', json, /"visits" must be at most 9007199254740991 \(2\^53-1\)/],
-    ['1e300', '{"visits":1e300}', json, /"visits" must be at most 9007199254740991/],
+    ['2^53+1 (read as 2^53)', '{"visits":9007199254740993}', json, /"visits" must be at most 9007199254740991 \(2\^53-1\)/],
+    ['1e300', '{"visits":1e300}', json, /"visits" must be a whole number in plain digits .*, got 1e300$/],
     ['text/plain', '{"visits":5}', { 'content-type': 'text/plain' }, /the Content-Type must be application\/json/],
     ['a form', 'visits=5', { 'content-type': 'application/x-www-form-urlencoded' }, /the Content-Type must be application\/json/],
     ['octet-stream', '5', { 'content-type': 'application/octet-stream' }, /the Content-Type must be application\/json/],
@@ -145,7 +151,9 @@ describe('PUT /visits: bad bodies each get 400 and change nothing', () => {
     ['a bare number', '5', json, /the body must be a JSON object/],
     ['invalid JSON', '{"visits":', json, /the body is not valid JSON/],
     ['an empty JSON body', '', json, /the body is empty/],
-    ['a __proto__ key', '{"__proto__":{"visits":1}}', json, /the body is not valid JSON/],
+    ['a __proto__ key', '{"__proto__":{"visits":1}}', json, /^unexpected field\(s\) "__proto__": send only \{"visits": n\}$/],
+    ['a __proto__ key beside "visits"', '{"visits":1,"__proto__":{"visits":2}}', json, /^unexpected field\(s\) "__proto__"/],
+    ['a "constructor" key', '{"visits":1,"constructor":{"prototype":{}}}', json, /^unexpected field\(s\) "constructor"/],
   ])('%s', async (_case, body, headers, message) => {
     const answer = await expectUnchanged(() => put(body, { ...headers, ...auth() }));
     expect(answer.status).toBe(400);
@@ -178,12 +186,12 @@ describe('PUT /visits: restoring', () => {
     expect(((await response.json()) as { visits: number }).visits).toBe(1235);
   });
 
-  it('accepts 0, 2^53-1, a JSON charset parameter and an integral number written with an exponent', async () => {
+  it('accepts 0, 2^53-1, a JSON charset parameter and whitespace around the JSON', async () => {
     expect((await restore(0)).body.visits).toBe(0);
     const max = await put(`{"visits":${Number.MAX_SAFE_INTEGER}}`, { 'content-type': 'application/json; charset=utf-8', ...auth() });
     expect(max.status).toBe(200);
     expect(await fileContent()).toBe(`${Number.MAX_SAFE_INTEGER}\n`);
-    expect((await put('{"visits":2e3}', { ...json, ...auth() })).body.visits).toBe(2000);
+    expect((await put(' \n{ "visits" :\t2000 }\n', { ...json, ...auth() })).body.visits).toBe(2000);
   });
 
   it('answers 503 and changes nothing when the write fails, then works again once it heals', async () => {

@@ -188,6 +188,55 @@ describe('CounterStore on a real file system', () => {
     expect(store.count).toBe(102);
   });
 
+  describe('a restore reserved on a connection (reserve)', () => {
+    const connection = {};
+    const otherConnection = {};
+
+    it('queues the visits that connection sends after it behind it, however long its checks take', async () => {
+      const { store } = await openStore();
+      await store.increment();
+      const reservation = store.reserve(connection);
+      const visits = [store.increment(connection), store.increment(connection)];
+      const elsewhere = await store.increment(otherConnection); // another connection does not wait
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the token and body being read
+      expect(store.count).toBe(2);
+      await expect(reservation.set(100)).resolves.toEqual({ visits: 100, previous: 2 });
+      expect(await Promise.all(visits)).toEqual([101, 102]);
+      expect(elsewhere).toBe(2);
+      expect(await readFile(dataPath(), 'utf8')).toBe('102\n');
+    });
+
+    it('answers as previous the count it overwrote, visits queued before it included', async () => {
+      const { store } = await openStore();
+      const before = [store.increment(), store.increment()];
+      const restored = store.reserve(connection).set(50);
+      expect(await Promise.all(before)).toEqual([1, 2]);
+      await expect(restored).resolves.toEqual({ visits: 50, previous: 2 });
+    });
+
+    it('applies two restores of one connection in the order they were received', async () => {
+      const { store } = await openStore();
+      const first = store.reserve(connection);
+      const second = store.reserve(connection);
+      const secondDone = second.set(20);
+      const visit = store.increment(connection);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(store.count).toBe(0); // the second waits for the first
+      await expect(first.set(10)).resolves.toEqual({ visits: 10, previous: 0 });
+      await expect(secondDone).resolves.toEqual({ visits: 20, previous: 10 });
+      await expect(visit).resolves.toBe(21);
+    });
+
+    it('lets the connection go on when the restore is refused (cancel)', async () => {
+      const { store } = await openStore();
+      const reservation = store.reserve(connection);
+      const visit = store.increment(connection);
+      reservation.cancel();
+      await expect(visit).resolves.toBe(1);
+      await expect(store.increment(connection)).resolves.toBe(2);
+    });
+  });
+
   it('counts up to 2^53-1 and refuses every visit past it: nothing acknowledged uncounted, nothing unreadable written', async () => {
     await writeFile(dataPath(), `${MAX_COUNT - 2}\n`);
     const { store, events } = await openStore();
