@@ -15,7 +15,7 @@ import { REPO_ROOT } from '../support/repo-root';
 import { runCommand, type CommandResult } from '../support/run-command';
 
 const SCRIPT = join(REPO_ROOT, 'scripts/set-repo.mjs');
-const COPIED = ['apps', 'clusters', 'monitoring', 'tests/monitoring', 'service/Dockerfile'];
+const COPIED = ['apps', 'clusters', 'argocd', 'monitoring', 'tests/monitoring', 'service/Dockerfile'];
 
 let copy: string;
 
