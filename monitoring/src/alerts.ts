@@ -17,13 +17,23 @@ export const ALERTS: readonly Alert[] = [
       'Prometheus has failed to scrape {{ $labels.pod }} in namespace {{ $labels.namespace }} ({{ $labels.instance }}) for 3 minutes; the process is hung, crashed or unreachable.',
   },
   {
+    // Per namespace: a StatefulSet that wants replicas and has no scrape target at all (absent()
+    // alone keeps only the labels of exact-match selectors, so it could not say which namespace).
+    // The absent() branch, only when the first finds nothing, still fires when kube-state-metrics
+    // is gone too or the StatefulSet was deleted.
     name: 'VisitsTargetsAbsent',
-    expr: `absent(up{${SERVICE}})`,
+    expr: lines(
+      `max by (namespace, statefulset) (kube_statefulset_replicas{${STATEFULSET}}) > 0`,
+      'unless on (namespace)',
+      `count by (namespace) (up{${SERVICE}})`,
+      'or on ()',
+      `absent(up{${SERVICE}})`,
+    ),
     for: '5m',
     severity: 'critical',
     summary: 'Every visits scrape target has vanished.',
     description:
-      'Prometheus has had no target for job visits in any visits namespace for 5 minutes; no pod of the StatefulSet is running or the ServiceMonitor no longer matches the Service.',
+      'Prometheus has had no visits target {{ if $labels.namespace }}in namespace {{ $labels.namespace }}{{ else }}in any visits namespace{{ end }} for 5 minutes; no pod of the StatefulSet is running or the ServiceMonitor no longer matches the Service.',
   },
   {
     name: 'VisitsReplicasNotReady',
@@ -36,7 +46,9 @@ export const ALERTS: readonly Alert[] = [
   },
   {
     // Updated replicas behind the desired count (or a spec generation not yet observed), and no
-    // replica updated for 15 minutes: the rollout is stuck, not slow.
+    // replica updated for 15 minutes: the rollout is stuck, not slow. The window is the wait; the
+    // `for` (1m of it) only rides over one odd evaluation, so it fires 15 minutes after the last
+    // progress, as its text says (a 15m window and `for: 15m` made that 30).
     name: 'VisitsRolloutStuck',
     expr: lines(
       '(',
@@ -47,9 +59,9 @@ export const ALERTS: readonly Alert[] = [
       `    < max by (namespace, statefulset) (kube_statefulset_metadata_generation{${STATEFULSET}})`,
       ')',
       'unless on (namespace, statefulset)',
-      `max by (namespace, statefulset) (changes(kube_statefulset_status_replicas_updated{${STATEFULSET}}[15m])) > 0`,
+      `max by (namespace, statefulset) (changes(kube_statefulset_status_replicas_updated{${STATEFULSET}}[14m])) > 0`,
     ),
-    for: '15m',
+    for: '1m',
     severity: 'warning',
     summary: 'A visits rollout has stopped progressing.',
     description:
@@ -65,18 +77,21 @@ export const ALERTS: readonly Alert[] = [
   },
   {
     // Failed writes in the last 5 minutes, unless the pod has since written successfully and not
-    // failed for a minute: it heals by itself (docs/architecture.md#the-data-file), so the alert resolves about a minute later.
+    // failed for two minutes: it heals by itself (docs/architecture.md#the-data-file), so the
+    // alert resolves about two minutes later. Two minutes hold four samples at a 30 s scrape, so
+    // one missed scrape does not keep a healed pod alerting (a 1m window held two). The `for` is
+    // the same two minutes: a failure that heals within the window pages nobody.
     name: 'VisitsPersistFailing',
     expr: lines(
       `${RECORDED.persistFailures} > 0`,
       'unless on (namespace, pod)',
       '(',
-      `  sum by (namespace, pod) (increase(visits_persist_failures_total{${SERVICE}}[1m])) == 0`,
+      `  sum by (namespace, pod) (increase(visits_persist_failures_total{${SERVICE}}[2m])) == 0`,
       '  and on (namespace, pod)',
-      `  sum by (namespace, pod) (increase(visits_persist_duration_seconds_count{${SERVICE}}[1m])) > 0`,
+      `  sum by (namespace, pod) (increase(visits_persist_duration_seconds_count{${SERVICE}}[2m])) > 0`,
       ')',
     ),
-    for: '1m',
+    for: '2m',
     severity: 'critical',
     summary: 'A visits replica cannot persist visits.',
     description:

@@ -207,7 +207,7 @@ export function visitsDashboard(): dashboard.Dashboard {
     .withPanel(
       panel(timeSeries(), {
         id: 7,
-        title: 'Latency p50 / p95 / p99 (GET / and /visits)',
+        title: 'Latency p50 / p95 / p99 (/ and /visits, every method)',
         description: 'The latency SLO is 99 % within 100 ms; 25 ms is the healthy reference for p95.',
         gridPos: { h: 8, w: 12, x: 12, y: 8 },
         unit: 's',

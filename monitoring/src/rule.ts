@@ -21,6 +21,14 @@ export interface RuleGroup {
   rules: (RecordingRule | AlertingRule)[];
 }
 
+/**
+ * The label every visits alert carries, whatever its expression keeps: Alertmanager's routes and
+ * inhibitions match on it (monitoring/src/routing.ts). Not `service`: the Prometheus operator
+ * puts a `service` label (the Kubernetes Service) on every scraped series, so the chart's own
+ * alerts about the visits Service would carry it too.
+ */
+export const APP_LABEL = { app: 'visits' } as const;
+
 /** What an alert is about; severity decides the receiver (docs/monitoring.md#alert-delivery). */
 export interface Alert {
   name: `Visits${string}`;
@@ -47,7 +55,7 @@ export function alertingRule(alert: Alert, runbookBaseUrl: string): AlertingRule
     alert: alert.name,
     expr: alert.expr,
     ...(alert.for ? { for: alert.for } : {}),
-    labels: { severity: alert.severity, ...alert.labels },
+    labels: { severity: alert.severity, ...alert.labels, ...APP_LABEL },
     annotations: { summary: alert.summary, description: alert.description, runbook_url: runbookUrl(runbookBaseUrl, alert.name) },
   };
 }

@@ -99,12 +99,32 @@ export const SLI_WINDOWS: readonly Duration[] = [
   ...new Set([...BURN_RATE_ALERTS.flatMap((a) => a.windows.flatMap((w) => [w.long, w.short])), BUDGET_WINDOW]),
 ].sort((a, b) => seconds(a) - seconds(b));
 
+/** The 5-minute rates of good and of all requests, per namespace: what the long windows average. */
+export const goodRate5m = (slo: Slo): string => `visits:slo_${slo.name}:good_rate5m`;
+export const totalRate5m = (slo: Slo): string => `visits:slo_${slo.name}:requests_rate5m`;
+
+/**
+ * Windows of a day and longer average the recorded 5-minute rates instead of rate() over the raw
+ * counters: rate(...[30d]) read a month of every pod's histogram series at every evaluation.
+ * Averaging both rates (not the 5-minute ratios) keeps each 5 minutes weighted by its traffic.
+ */
+const DERIVED_FROM: Duration = '1d';
+const derived = (window: Duration): boolean => seconds(window) >= seconds(DERIVED_FROM);
+
 function sliRules(slo: Slo): RecordingRule[] {
+  const ns = 'sum by (namespace)';
   return [
+    { record: goodRate5m(slo), expr: `${ns} (rate(${slo.good}[5m]))` },
+    { record: totalRate5m(slo), expr: `${ns} (rate(${slo.total}[5m]))` },
     // Written as 1 - good/total so the ratio exists (as 0) before the first bad request.
     ...SLI_WINDOWS.map((window) => ({
       record: errorRatio(slo, window),
-      expr: `1 - sum by (namespace) (rate(${slo.good}[${window}])) / sum by (namespace) (rate(${slo.total}[${window}]))`,
+      expr:
+        window === '5m'
+          ? `1 - ${goodRate5m(slo)} / ${totalRate5m(slo)}`
+          : derived(window)
+            ? `1 - avg_over_time(${goodRate5m(slo)}[${window}]) / avg_over_time(${totalRate5m(slo)}[${window}])`
+            : `1 - ${ns} (rate(${slo.good}[${window}])) / ${ns} (rate(${slo.total}[${window}]))`,
     })),
     { record: budgetRemaining(slo), expr: `1 - ${errorRatio(slo, BUDGET_WINDOW)} / ${errorBudget(slo)}` },
   ];
@@ -129,9 +149,12 @@ function burnRateAlert(slo: Slo, spec: BurnRateAlert): Alert {
 /** SLIs as error ratios over the windows the burn-rate alerts need. */
 export const sloRecordingRules: RuleGroup = { name: 'visits.slo.recording', rules: SLOS.flatMap(sliRules) };
 
+/** The four burn-rate alerts: each objective at each speed. */
+export const SLO_ALERTS: readonly Alert[] = SLOS.flatMap((slo) => BURN_RATE_ALERTS.map((spec) => burnRateAlert(slo, spec)));
+
 export function sloAlerts(runbookBaseUrl: string): RuleGroup {
   return {
     name: 'visits.slo.alerts',
-    rules: SLOS.flatMap((slo) => BURN_RATE_ALERTS.map((spec) => alertingRule(burnRateAlert(slo, spec), runbookBaseUrl))),
+    rules: SLO_ALERTS.map((alert) => alertingRule(alert, runbookBaseUrl)),
   };
 }

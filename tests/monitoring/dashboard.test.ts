@@ -90,6 +90,17 @@ describe('the Grafana dashboard', () => {
     }
   });
 
+  it('says a panel is about one HTTP method only when its every query selects that method', () => {
+    for (const panel of dashboard.panels) {
+      const method = /\b(GET|POST|PUT|DELETE)\b/.exec(panel.title ?? '')?.[1];
+      if (!method) continue;
+      for (const target of panel.targets ?? []) {
+        const where = `panel ${panel.id} (${panel.title}): ${target.expr}`;
+        expect({ where, selects: target.expr?.includes(`method="${method}"`) }).toEqual({ where, selects: true });
+      }
+    }
+  });
+
   it('filters its alert list to this application’s alerts in the selected namespace', () => {
     const list = dashboard.panels.find((p) => p.type === 'alertlist');
     expect(list?.options).toMatchObject({ alertName: 'Visits', alertInstanceLabelFilter: '{namespace="$namespace"}' });

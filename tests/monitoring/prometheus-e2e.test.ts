@@ -31,7 +31,7 @@ const FAULTY = 'visits-1';
 // Running as root, chmod alone would not stop the writes: run the replicas as nobody instead.
 const RUN_AS = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
-jest.setTimeout(420_000);
+jest.setTimeout(600_000);
 
 let workDir: string;
 const replicas: (ServiceProcess & { pod: string })[] = [];
@@ -102,7 +102,7 @@ beforeAll(async () => {
   }
   standIn = await startKubeStandIn(
     NAMESPACE,
-    replicas.map((r) => ({ pod: r.pod, url: r.url, dataDir: r.dataDir })),
+    replicas.map((r) => ({ pod: r.pod, monitorUrl: r.monitorUrl, dataDir: r.dataDir })),
   );
 
   const promDir = join(workDir, 'prometheus');
@@ -112,8 +112,8 @@ beforeAll(async () => {
       // In the cluster the ServiceMonitor makes job = the Service's name ("visits").
       job_name: 'visits',
       static_configs: replicas.map((r) => ({
-        targets: [`${r.host}:${r.port}`],
-        labels: { namespace: NAMESPACE, pod: r.pod, service: 'visits', endpoint: 'http', container: 'visits' },
+        targets: [`${r.host}:${r.monitorPort}`],
+        labels: { namespace: NAMESPACE, pod: r.pod, service: 'visits', endpoint: 'monitor', container: 'visits' },
       })),
     },
     {
@@ -217,7 +217,7 @@ describe('a real Prometheus scraping three real replicas with the shipped rules'
     await chmod(faulty.dataDir, 0o555); // the replica (not root) can no longer create .visits.tmp
     let firing: ActiveAlert | undefined;
     try {
-      await waitFor('VisitsPersistFailing to fire', 150_000, async () => {
+      await waitFor('VisitsPersistFailing to fire', 210_000, async () => {
         firing = (await visitsAlerts(prometheus!)).find((a) => a.labels.alertname === 'VisitsPersistFailing' && a.state === 'firing');
         return firing !== undefined;
       });
@@ -240,7 +240,7 @@ describe('a real Prometheus scraping three real replicas with the shipped rules'
     expect(failing.map((s) => s.metric.pod)).toEqual([FAULTY]);
 
     const healed = Date.now();
-    await waitFor('VisitsPersistFailing to resolve', 150_000, async () => {
+    await waitFor('VisitsPersistFailing to resolve', 210_000, async () => {
       const alerts = await visitsAlerts(prometheus!);
       return !alerts.some((a) => a.labels.alertname === 'VisitsPersistFailing');
     });

@@ -37,3 +37,8 @@ test.each(CLUSTERS)('clusters/%s: Prometheus keeps the longest range, on a volum
   const capacity = bytes(volume.resources.requests.storage);
   expect(bytes(spec.retentionSize)).toBeLessThan(capacity);
 });
+
+test.each(CLUSTERS)("clusters/%s: Prometheus labels every alert with the cluster's name", (cluster) => {
+  // Alertmanager routes dev away from the pager by this label (monitoring/src/routing.ts).
+  expect(stackValues(cluster).prometheus.prometheusSpec.externalLabels).toEqual({ cluster });
+});
