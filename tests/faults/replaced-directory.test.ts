@@ -85,6 +85,20 @@ describe('a data directory replaced while the service runs', () => {
     expect(await readFile(join(dataDir, 'visits'), 'utf8')).toBe('2\n');
   });
 
+  test('deleted, and made again only later: 503 meanwhile, nothing counted, then the new directory', async () => {
+    const dataDir = await start();
+    expect(await visit(service!)).toBe(1);
+    await rm(dataDir, { recursive: true });
+    const refused = await get(`${service!.url}/`);
+    expect(refused.status).toBe(503);
+    expect(refused.body).toContain('ENOENT');
+    expect(await heldDataDirectories(service!, dataDir)).toEqual([]); // the deleted directory is let go
+
+    await mkdir(dataDir);
+    expect(await visit(service!)).toBe(2);
+    await expectWriterHoldsLiveDirectory(service!, dataDir, 2);
+  });
+
   test('a tmpfs mounted over it: the next visit is fsynced on the new volume', async () => {
     const dataDir = await start();
     for (let i = 1; i <= 3; i++) expect(await visit(service!)).toBe(i);
