@@ -17,18 +17,30 @@ export interface Health {
   message: string;
 }
 
+/** Runs tools/build.sh; the first build of Argo CD takes about 7 minutes. */
+function toolsBuild(...args: string[]): string {
+  return execFileSync('bash', [join(REPO_ROOT, 'tools/build.sh'), ...args], { encoding: 'utf8', timeout: 1_800_000 }).trim();
+}
+
+/** Where the module cache holds the Argo CD that tools/argocd pins (its manifests, its CRDs). */
+export function argocdModuleDir(): string {
+  return toolsBuild('--dir', 'argocd', 'github.com/argoproj/argo-cd/v3');
+}
+
 export class ArgocdCli {
   private count = 0;
 
   private constructor(
     private readonly argocd: string,
+    /** The pinned Argo CD module's source (its manifests/install.yaml, its CRDs). */
+    readonly moduleDir: string,
     private readonly dir: string,
   ) {}
 
-  /** Builds (or reuses) Argo CD from tools/argocd; the first build takes about 7 minutes. */
+  /** Builds (or reuses) Argo CD from tools/argocd. */
   static start(): ArgocdCli {
-    const bin = execFileSync('bash', [join(REPO_ROOT, 'tools/build.sh'), 'argocd'], { encoding: 'utf8', timeout: 1_800_000 }).trim();
-    return new ArgocdCli(join(bin, 'argocd'), mkdtempSync(join(tmpdir(), 'visits-argocd-health-')));
+    const bin = toolsBuild('argocd');
+    return new ArgocdCli(join(bin, 'argocd'), argocdModuleDir(), mkdtempSync(join(tmpdir(), 'visits-argocd-health-')));
   }
 
   stop(): void {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { K8sObject } from '../support/kustomize';
 import { REPO_ROOT } from '../support/repo-root';
+import { argocdModuleDir } from './argocd-cli';
 
 /**
  * The fields tests/manifests/schema/kinds.mjs adds to the strict schemas, because the model
@@ -35,10 +36,7 @@ const AMENDMENTS = JSON.parse(
   ),
 ) as Amendment[];
 
-const argocdModule = execFileSync('bash', [join(REPO_ROOT, 'tools/build.sh'), '--dir', 'argocd', 'github.com/argoproj/argo-cd/v3'], {
-  encoding: 'utf8',
-  timeout: 600_000,
-}).trim();
+const argocdModule = argocdModuleDir();
 
 function crdSchema(kind: string): K8sObject {
   const crd = parse(readFileSync(join(argocdModule, CRD_FILES[kind]!), 'utf8')) as K8sObject;

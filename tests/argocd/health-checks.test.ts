@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kustomize, type K8sObject } from '../support/kustomize';
+import { parseYamlDocuments } from '../support/yaml-documents';
 import { REPO_ROOT } from '../support/repo-root';
 import { ArgocdCli, type Health } from './argocd-cli';
 import { childApplication, secondsAgo, statefulSet } from './fixtures';
 
 /**
  * The health checks of argocd/ (argocd-cm), judged by the real Argo CD CLI the way Argo CD tests
- * its own: an object in, STATUS and MESSAGE out. Each case also runs with upstream's argocd-cm
- * (no keys of ours), so the cases where our answer matters show what Argo CD says without it.
+ * its own: an object in, STATUS and MESSAGE out. The argocd-cm it reads is the one a cluster
+ * ends up with: upstream's, from the pinned install.yaml, with argocd/'s keys merged onto it.
+ * Each case also runs with upstream's alone, so the cases where our answer matters show what
+ * Argo CD says without it.
  */
 const STATEFULSET_KEY = 'resource.customizations.health.apps_StatefulSet';
 const APPLICATION_KEY = 'resource.customizations.health.argoproj.io_Application';
@@ -16,20 +19,18 @@ const DEADLINE = 600; // health/statefulset.lua's default, Deployment's progress
 const DEADLINE_ANNOTATION = 'visits.example.com/progress-deadline-seconds';
 
 let cli: ArgocdCli;
-let ours: string; // argocd-cm as kustomize renders argocd/
-let upstream: string; // argocd-cm as upstream's install.yaml leaves it: no data
-let rendered: K8sObject;
+let ours: string; // upstream's argocd-cm with argocd/'s keys merged onto it (server-side apply)
+let upstream: string; // argocd-cm as upstream's install.yaml makes it
+let rendered: K8sObject; // argocd-cm as kustomize renders argocd/
+let installed: K8sObject;
 
 beforeAll(async () => {
   cli = ArgocdCli.start();
-  const objects = await kustomize(join(REPO_ROOT, 'argocd'));
-  rendered = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm')!;
-  ours = cli.write('argocd-cm', rendered);
-  upstream = cli.write('argocd-cm-upstream', {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'argocd-cm', namespace: 'argocd', labels: rendered.metadata.labels },
-  });
+  rendered = (await kustomize(join(REPO_ROOT, 'argocd'))).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm')!;
+  const install = parseYamlDocuments(readFileSync(join(cli.moduleDir, 'manifests/install.yaml'), 'utf8'), 'install.yaml') as K8sObject[];
+  installed = install.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm')!;
+  upstream = cli.write('argocd-cm-upstream', installed);
+  ours = cli.write('argocd-cm', { ...installed, data: { ...installed.data, ...rendered.data } });
 }, 1_900_000);
 
 afterAll(() => cli?.stop());
@@ -42,6 +43,10 @@ describe('argocd-cm as argocd/ renders it', () => {
       labels: { 'app.kubernetes.io/part-of': 'argocd' },
     });
     expect(Object.keys(rendered.data).sort()).toEqual([APPLICATION_KEY, STATEFULSET_KEY].sort());
+  });
+
+  it("sets no key that upstream's install.yaml sets (the install and the Application never share a key)", () => {
+    expect(Object.keys(installed.data ?? {}).filter((key) => key in rendered.data)).toEqual([]);
   });
 
   it('takes each script from its file, unchanged', () => {
