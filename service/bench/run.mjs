@@ -95,8 +95,9 @@ async function runOne(contender) {
   const dataDir = await mkdtemp(join(tmpdir(), `visits-bench-${contender.name}-`));
   try {
     const port = await freePort(HOST);
-    const env = { ...contender.env, HOST, PORT: String(port), DATA_DIR: dataDir };
-    const proc = await startContender({ name: contender.name, args: contender.args, env, host: HOST, port, cpu: SERVER_CPU });
+    const monitorPort = await freePort(HOST);
+    const env = { ...contender.env, HOST, PORT: String(port), MONITOR_PORT: String(monitorPort), DATA_DIR: dataDir };
+    const proc = await startContender({ name: contender.name, args: contender.args, env, host: HOST, port, monitorPort, cpu: SERVER_CPU });
     try {
       return await measure(contender, proc, dataDir);
     } catch (err) {
@@ -129,7 +130,7 @@ async function measure(contender, proc, dataDir) {
     // recorded, perhaps, but never read.
     unread: 2 * connections + warm.errors + measured.errors,
   };
-  if (contender.name === 'durable') run.persist = persistFigures((await get(`${proc.url}/metrics`)).body);
+  if (contender.name === 'durable') run.persist = persistFigures((await get(`${proc.monitorUrl}/metrics`)).body);
   const exit = await proc.stop();
   if (exit !== 0) throw new Error(`${contender.name} did not exit cleanly (${exit}):\n${proc.output()}`);
   if (contender.disk) run.onDisk = Number((await readFile(join(dataDir, 'visits'), 'utf8')).trim());

@@ -7,6 +7,7 @@ import { createHttpServer } from './http/http-server';
 import { closeConnectionsWhileDraining } from './lifecycle/close-connections-while-draining';
 import { NestPinoLogger } from './logging/nest-logger';
 import { recordHttpMetrics } from './metrics/http-metrics.hook';
+import { MonitorListener } from './probes/monitor-listener';
 import type { ServiceContext } from './service-context';
 
 /**
@@ -24,19 +25,24 @@ export function createHttpAdapter(): FastifyAdapter {
   });
 }
 
-/** Everything that must hold both in production and in tests that build the app themselves. */
-export function configureApp(app: NestFastifyApplication, context: ServiceContext): void {
+/**
+ * Everything that must hold both in production and in tests that build the app themselves.
+ * Returns the monitoring listener (probes and /metrics): listen on it after the app.
+ */
+export function configureApp(app: NestFastifyApplication, context: ServiceContext): MonitorListener {
   const fastify = app.getHttpAdapter().getInstance();
+  const monitor = new MonitorListener(fastify);
   recordHttpMetrics(fastify, context.metrics);
   closeConnectionsWhileDraining(fastify, context.lifecycle);
+  return monitor;
 }
 
-export async function createApp(context: ServiceContext): Promise<NestFastifyApplication> {
+export async function createApp(context: ServiceContext): Promise<{ app: NestFastifyApplication; monitor: MonitorListener }> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(context), createHttpAdapter(), {
     logger: new NestPinoLogger(context.logger),
     abortOnError: false,
   });
-  configureApp(app, context);
+  const monitor = configureApp(app, context);
   await app.init();
-  return app;
+  return { app, monitor };
 }

@@ -19,10 +19,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, config.podName);
   try {
     const context = await openServiceContext(config, logger);
-    const app = await createApp(context);
+    const { app, monitor } = await createApp(context);
     handleShutdownSignals({ app, lifecycle: context.lifecycle, logger, delayMs: config.shutdownDelayMs });
     await app.listen(config.port, config.host);
-    logger.info({ url: await app.getUrl(), dataDir: config.dataDir }, 'visits service ready');
+    // Second: a probe that passes means the public port is listening too.
+    const monitorPort = await monitor.listen(config.monitorPort, config.host);
+    logger.info({ url: await app.getUrl(), monitorPort, dataDir: config.dataDir }, 'visits service ready');
   } catch (err) {
     const message = err instanceof DataFileError ? `refusing to start: ${err.message}` : `cannot start: ${(err as Error).message}`;
     logger.fatal({ err }, message);

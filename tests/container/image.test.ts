@@ -32,10 +32,13 @@ const containers: string[] = [];
 const images: string[] = [];
 let volumeMade = false;
 
-async function startContainer(name: string, port: number): Promise<string> {
+/** Starts a container like the pod; resolves with its API and monitoring (probes, /metrics) URLs. */
+async function startContainer(name: string): Promise<{ url: string; monitorUrl: string }> {
   containers.push(name);
-  await run(engine, runLikeThePod({ name, volume: VOLUME, port, image: IMAGE, shutdownDelayMs: SHUTDOWN_DELAY_MS }));
+  const [port, monitorPort] = [await freePort(), await freePort()];
+  await run(engine, runLikeThePod({ name, volume: VOLUME, port, monitorPort, image: IMAGE, shutdownDelayMs: SHUTDOWN_DELAY_MS }));
   const url = `http://127.0.0.1:${port}`;
+  const monitorUrl = `http://127.0.0.1:${monitorPort}`;
   await waitFor(
     `container ${name} to start`,
     {
@@ -46,9 +49,9 @@ async function startContainer(name: string, port: number): Promise<string> {
         return `${logs.stdout}${logs.stderr}`;
       },
     },
-    async () => (await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(1000) })).status === 200,
+    async () => (await fetch(`${monitorUrl}/health/startup`, { signal: AbortSignal.timeout(1000) })).status === 200,
   );
-  return url;
+  return { url, monitorUrl };
 }
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -137,16 +140,16 @@ describe('the visits image', () => {
 
   it('serves the API read-only as user 10001, stops on SIGTERM with the count flushed, and a new container keeps it', async () => {
     const first = `visits-smoke-a-${RUN_ID}`;
-    const url = await startContainer(first, await freePort());
+    const { url, monitorUrl } = await startContainer(first);
 
     for (const probe of ['live', 'ready', 'startup']) {
-      const { status, body } = await getJson(`${url}/health/${probe}`);
+      const { status, body } = await getJson(`${monitorUrl}/health/${probe}`);
       expect({ probe, status, ok: body.status }).toEqual({ probe, status: 200, ok: 'ok' });
     }
     for (let n = 1; n <= 3; n++) expect((await getJson(`${url}/`)).body).toEqual({ visits: n, pod: 'visits-0' });
     expect((await getJson(`${url}/visits`)).body).toMatchObject({ visits: 3 });
     expect((await getJson(`${url}/version`)).body).toEqual({ version: VERSION, commit: COMMIT });
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(`${monitorUrl}/metrics`)).text();
     expect(metrics).toContain(`visits_build_info{version="${VERSION}",commit="${COMMIT}"} 1`);
 
     // What an operator does in the cluster: kubectl exec pod/visits-0 -- cat data/visits
@@ -170,7 +173,7 @@ describe('the visits image', () => {
     expect(logs.stdout).toContain('shutdown complete');
 
     const second = `visits-smoke-b-${RUN_ID}`;
-    const url2 = await startContainer(second, await freePort());
+    const { url: url2 } = await startContainer(second);
     expect((await getJson(`${url2}/visits`)).body).toMatchObject({ visits: 3 });
     expect((await getJson(`${url2}/`)).body).toEqual({ visits: 4, pod: 'visits-0' });
     expect(await exec(second, ['cat', 'data/visits'])).toEqual({ code: 0, out: '4\n' });

@@ -165,12 +165,12 @@ describe('the image for linux/amd64 and linux/arm64', () => {
   });
 
   it('serves read-only as user 10001 under emulation: GET / counts 1 then 2, data/visits holds 2', async () => {
-    const port = await freePort();
+    const [port, monitorPort] = [await freePort(), await freePort()];
     const started = Date.now();
     containerMade = true;
     await run(
       engine,
-      runLikeThePod({ name: CONTAINER, volume: VOLUME, port, image: built!.images['linux/arm64'].tag, shutdownDelayMs: 500 }),
+      runLikeThePod({ name: CONTAINER, volume: VOLUME, port, monitorPort, image: built!.images['linux/arm64'].tag, shutdownDelayMs: 500 }),
     );
     const url = `http://127.0.0.1:${port}`;
     await waitFor(
@@ -183,7 +183,7 @@ describe('the image for linux/amd64 and linux/arm64', () => {
           return `${logs.stdout}${logs.stderr}`;
         },
       },
-      async () => (await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(2000) })).status === 200,
+      async () => (await fetch(`http://127.0.0.1:${monitorPort}/health/startup`, { signal: AbortSignal.timeout(2000) })).status === 200,
     );
     console.log(`platforms: the arm64 container started under emulation in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 

@@ -63,7 +63,7 @@ test('hostile requests never crash the service, never change the count, and get 
   outcomes.push(...(await runPool([...Array.from({ length: 16 }, () => slowCase(random)), ...oversizedCases()], 24)));
   const crowd: FuzzCase = {
     kind: 'random',
-    pieces: [Buffer.from('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n')],
+    pieces: [Buffer.from('GET /visits HTTP/1.1\r\nHost: x\r\n\r\n')],
     heads: [false],
     mayStall: false,
     description: 'crowd',
@@ -89,13 +89,13 @@ test('hostile requests never crash the service, never change the count, and get 
 
   expect(service.child.exitCode).toBeNull();
   expect(service.child.signalCode).toBeNull();
-  expect((await get(`${service.url}/health/live`)).status).toBe(200);
-  expect((await get(`${service.url}/health/ready`)).status).toBe(200);
+  expect((await get(`${service.monitorUrl}/health/live`)).status).toBe(200);
+  expect((await get(`${service.monitorUrl}/health/ready`)).status).toBe(200);
   expect(await currentCount(service.url)).toBe(countBefore);
   expect(await readFile(join(service.dataDir, 'visits'), 'utf8')).toBe(fileBefore);
 
   // Random paths and methods must not explode the metrics: the route label is a template.
-  const metrics = (await get(`${service.url}/metrics`)).body;
+  const metrics = (await get(`${service.monitorUrl}/metrics`)).body;
   const routes = new Set([...metrics.matchAll(/^http_request_duration_seconds_count\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]!));
   expect([...routes].filter((route) => !KNOWN_ROUTES.has(route))).toEqual([]);
   const series = metrics.split('\n').filter((line) => line.startsWith('http_request_duration_seconds_count{')).length;

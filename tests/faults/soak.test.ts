@@ -24,14 +24,14 @@ const CLIENTS = 12;
 const MiB = 1024 * 1024;
 jest.setTimeout(SOAK_MS + 60_000);
 
-/** What a user, a prober and a scraper send, in rough proportion. */
-const MIX: Array<{ path: string; weight: number; expect: number }> = [
+/** What a user, a prober and a scraper send, in rough proportion; probes and scrapes on the monitoring port. */
+const MIX: Array<{ path: string; weight: number; expect: number; monitor?: true }> = [
   { path: '/', weight: 40, expect: 200 },
   { path: '/visits', weight: 25, expect: 200 },
-  { path: '/health/ready', weight: 10, expect: 200 },
-  { path: '/health/live', weight: 10, expect: 200 },
+  { path: '/health/ready', weight: 10, expect: 200, monitor: true },
+  { path: '/health/live', weight: 10, expect: 200, monitor: true },
   { path: '/version', weight: 5, expect: 200 },
-  { path: '/metrics', weight: 5, expect: 200 },
+  { path: '/metrics', weight: 5, expect: 200, monitor: true },
   { path: '/no-such-page', weight: 5, expect: 404 },
 ];
 const WEIGHTS = MIX.flatMap((entry) => Array.from({ length: entry.weight }, () => entry));
@@ -53,11 +53,11 @@ afterAll(async () => {
   await cgroup?.remove();
 });
 
-async function sample(pid: number, url: string, startedAt: number): Promise<Sample> {
+async function sample(pid: number, monitorUrl: string, startedAt: number): Promise<Sample> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const rssKiB = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
   const fds = (await readdir(`/proc/${pid}/fd`)).length;
-  const metrics = (await get(`${url}/metrics`)).body;
+  const metrics = (await get(`${monitorUrl}/metrics`)).body;
   return {
     atMs: Date.now() - startedAt,
     rssBytes: rssKiB * 1024,
@@ -75,8 +75,8 @@ test('a minute of mixed load: no errors, nothing lost, memory, lag, descriptors 
   cgroup = await createMemoryCgroup(`visits-soak-${randomBytes(4).toString('hex')}`, memoryLimitBytes(await podSpec()));
   service = await startService({ cgroupProcs: cgroup.procsFile });
   const pid = service.child.pid!;
-  const url = service.url;
-  const idleBefore = await sample(pid, url, Date.now());
+  const { url, monitorUrl } = service;
+  const idleBefore = await sample(pid, monitorUrl, Date.now());
 
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   const tally = { requests: 0, acknowledgedVisits: 0, unexpected: [] as string[], errors: [] as string[] };
@@ -88,7 +88,7 @@ test('a minute of mixed load: no errors, nothing lost, memory, lag, descriptors 
       const entry = WEIGHTS[(pick = (pick * 31 + 17) % WEIGHTS.length)]!;
       tally.requests += 1;
       try {
-        const reply = await httpGet(`${url}${entry.path}`, agent);
+        const reply = await httpGet(`${entry.monitor ? monitorUrl : url}${entry.path}`, agent);
         if (reply.status !== entry.expect) tally.unexpected.push(`${entry.path} -> ${reply.status} ${reply.body.slice(0, 200)}`);
         else if (entry.path === '/') tally.acknowledgedVisits += 1;
       } catch (err) {
@@ -100,7 +100,7 @@ test('a minute of mixed load: no errors, nothing lost, memory, lag, descriptors 
   const sampler = (async () => {
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 2000));
-      samples.push(await sample(pid, url, startedAt));
+      samples.push(await sample(pid, monitorUrl, startedAt));
     }
   })();
   await Promise.all([...Array.from({ length: CLIENTS }, client), sampler]);
@@ -108,7 +108,7 @@ test('a minute of mixed load: no errors, nothing lost, memory, lag, descriptors 
 
   // Give the server a moment to see the closed keep-alive sockets go.
   await new Promise((r) => setTimeout(r, 1500));
-  const idleAfter = await sample(pid, url, startedAt);
+  const idleAfter = await sample(pid, monitorUrl, startedAt);
   const count = await currentCount(url);
 
   const warm = samples.filter((s) => s.atMs >= WARM_UP_MS);

@@ -176,7 +176,10 @@ describe('cross-checks', () => {
   });
 
   test('a probe on a port the container does not declare', async () => {
-    const problems = await problemsAfter('dev', replace(STS, /path: \/health\/live\n(\s+)port: http/, 'path: /health/live\n$1port: 9090'));
+    const problems = await problemsAfter(
+      'dev',
+      replace(STS, /path: \/health\/live\n(\s+)port: monitor/, 'path: /health/live\n$1port: 9090'),
+    );
     expectProblem(
       problems,
       STS,
@@ -184,6 +187,14 @@ describe('cross-checks', () => {
       'spec.template.spec.containers[0].livenessProbe.httpGet.port',
       /9090 is not a port the container declares/,
     );
+  });
+
+  test('a probe on the public port (the service serves probes on monitor only)', async () => {
+    const problems = await problemsAfter(
+      'dev',
+      replace(STS, /path: \/health\/ready\n(\s+)port: monitor/, 'path: /health/ready\n$1port: http'),
+    );
+    expectProblem(problems, STS, DEV_STS, 'spec.template.spec.containers[0].readinessProbe.httpGet.port', /served on monitor only/);
   });
 
   test('readiness that drops a pod on one slow probe', async () => {
@@ -269,6 +280,30 @@ describe('cross-checks', () => {
       'NetworkPolicy visits/visits (rendered from apps/visits/envs/dev)',
       'spec.ingress',
       /Prometheus \(namespace monitoring\) cannot reach/,
+    );
+  });
+
+  test('Prometheus let in on http, not on monitor', async () => {
+    const file = 'apps/visits/base/networkpolicy.yaml';
+    const problems = await problemsAfter('dev', replace(file, '          port: monitor', '          port: http'));
+    expectProblem(
+      problems,
+      file,
+      'NetworkPolicy visits/visits (rendered from apps/visits/envs/dev)',
+      'spec.ingress',
+      /Prometheus \(namespace monitoring\) cannot reach the monitor port/,
+    );
+  });
+
+  test('the ServiceMonitor scraping the public port', async () => {
+    const file = 'apps/visits/components/monitoring/servicemonitor.yaml';
+    const problems = await problemsAfter('dev', replace(file, 'port: monitor', 'port: http'));
+    expectProblem(
+      problems,
+      file,
+      'ServiceMonitor visits/visits (rendered from apps/visits/envs/dev)',
+      'spec.endpoints[0].port',
+      /\/metrics is served on monitor only/,
     );
   });
 

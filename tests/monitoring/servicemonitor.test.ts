@@ -4,7 +4,7 @@ import { findOne, renderOverlay, type KubeObject } from './support/rendered-moni
 /**
  * Prometheus Operator's selection, replayed on the rendered overlays: the ServiceMonitor must
  * select the client Service `visits` and only it (selecting the headless Service too would scrape
- * every pod twice and double every rate), on its port named http at /metrics, in its own namespace.
+ * every pod twice and double every rate), on its port named monitor at /metrics, in its own namespace.
  */
 interface ServiceMonitorSpec {
   selector: { matchLabels?: Record<string, string> };
@@ -18,7 +18,7 @@ describe.each(['dev', 'prod'])('the %s overlay', (env) => {
     objects = renderOverlay(env);
   });
 
-  it('selects exactly the client Service visits, on its port http at /metrics', () => {
+  it('selects exactly the client Service visits, on its port monitor at /metrics', () => {
     const monitor = findOne(objects, 'ServiceMonitor', 'visits');
     const spec = monitor.spec as ServiceMonitorSpec;
     expect(monitor.metadata.labels?.release).toBe('kube-prometheus-stack');
@@ -28,6 +28,7 @@ describe.each(['dev', 'prod'])('the %s overlay', (env) => {
     expect(selected[0]!.metadata.namespace).toBe(monitor.metadata.namespace);
     const ports = (selected[0]!.spec as { ports: { name: string }[] }).ports.map((p) => p.name);
     expect(spec.endpoints).toHaveLength(1);
+    expect(spec.endpoints[0]!.port).toBe('monitor');
     expect(ports).toContain(spec.endpoints[0]!.port);
     expect(spec.endpoints[0]!.path).toBe('/metrics');
   });

@@ -18,6 +18,8 @@ interface FakePod {
   name: string;
   ip: string;
   port: number;
+  /** The monitoring listener (probes), as MONITOR_PORT. */
+  monitorPort: number;
   dataDir: string;
   pid: number;
   uid: string;
@@ -47,7 +49,16 @@ beforeEach(async () => {
     await mkdir(dataDir);
     const service = await startService({ host: ip, port: await freePort(ip), dataDir, env: { POD_NAME: `visits-${i}` } });
     services.push(service);
-    pods.push({ name: `visits-${i}`, ip, port: service.port, dataDir, pid: service.child.pid!, uid: `uid-${i}`, pvcUid: `pvc-${i}` });
+    pods.push({
+      name: `visits-${i}`,
+      ip,
+      port: service.port,
+      monitorPort: service.monitorPort,
+      dataDir,
+      pid: service.child.pid!,
+      uid: `uid-${i}`,
+      pvcUid: `pvc-${i}`,
+    });
   }
   await writeFile(stateFile, JSON.stringify({ context: 'fake', serviceMain: SERVICE_MAIN, pods }));
 }, 60_000);

@@ -6,8 +6,9 @@ import { REPO_ROOT } from '../support/repo-root';
 /**
  * The rendered NetworkPolicies, judged by what they let through rather than by their shape:
  * concrete connections into and out of a visits pod are evaluated with NetworkPolicy semantics
- * (policies add up; a selected pod is isolated). Prometheus from the monitoring namespace and
- * the peers reach port http; the pods reach cluster DNS and their peers; nothing else passes.
+ * (policies add up; a selected pod is isolated). The peers reach port http, Prometheus from the
+ * monitoring namespace port monitor (probes and /metrics); the pods reach cluster DNS and their
+ * peers; nothing else passes.
  * Mutated copies of the policy must break these expectations, or the check proves nothing.
  * (The pod security checks of the restricted profile live in tests/manifests.)
  */
@@ -32,8 +33,8 @@ function flows(objects: Doc[]): Flow[] {
       (c.ports ?? []).filter((p: Doc) => p.name).map((p: Doc) => [p.name, p.containerPort]),
     ),
   );
-  const http = ports.http;
-  if (http === undefined) throw new Error('the visits container has no port named http');
+  const { http, monitor } = ports;
+  if (http === undefined || monitor === undefined) throw new Error('the visits container needs ports named http and monitor');
 
   const pod: Endpoint = { namespace, podLabels, ip: '10.244.1.10', ports };
   const peer: Endpoint = { namespace, podLabels: { ...podLabels, 'apps.kubernetes.io/pod-index': '1' }, ip: '10.244.2.11', ports };
@@ -69,10 +70,17 @@ function flows(objects: Doc[]): Flow[] {
   });
   return [
     // Into a visits pod.
-    flow('Prometheus (monitoring) -> pod http', prometheus, pod, 'TCP', http, true),
+    flow('Prometheus (monitoring) -> pod monitor', prometheus, pod, 'TCP', monitor, true),
     flow('peer -> pod http', peer, pod, 'TCP', http, true),
+    // Each to its own port: Prometheus needs no API, the peers no probes or metrics.
+    flow('Prometheus (monitoring) -> pod http', prometheus, pod, 'TCP', http, false),
+    flow('peer -> pod monitor', peer, pod, 'TCP', monitor, false),
     // Only the peers and Prometheus: not even another pod of the same namespace.
     flow('other pod in the same namespace -> pod http', debug, pod, 'TCP', http, false),
+    flow('other pod in the same namespace -> pod monitor', debug, pod, 'TCP', monitor, false),
+    flow('Grafana (monitoring) -> pod monitor', grafana, pod, 'TCP', monitor, false),
+    flow('a Prometheus-labelled pod in another namespace -> pod monitor', strayPrometheus, pod, 'TCP', monitor, false),
+    flow('ingress controller -> pod monitor', ingress, pod, 'TCP', monitor, false),
     flow('Grafana (monitoring) -> pod http', grafana, pod, 'TCP', http, false),
     flow('a Prometheus-labelled pod in another namespace -> pod http', strayPrometheus, pod, 'TCP', http, false),
     flow('Prometheus -> pod on another port', prometheus, pod, 'TCP', 9229, false),
@@ -118,7 +126,7 @@ describe.each(ENVS)('%s', (env) => {
     objects = await kustomize(join(REPO_ROOT, env));
   });
 
-  test('admits Prometheus and the peers on http, DNS and the peers out, and nothing else', () => {
+  test('admits the peers on http and Prometheus on monitor, DNS and the peers out, and nothing else', () => {
     expect(policiesOf(objects).length).toBeGreaterThan(0);
     expect(mismatches(policiesOf(objects), flows(objects))).toEqual([]);
   });
@@ -128,10 +136,19 @@ describe.each(ENVS)('%s', (env) => {
     ['ingress from anywhere (no from)', (p) => p.spec.ingress.forEach((r: Doc) => delete r.from)],
     ['ingress on every port (no ports)', (p) => p.spec.ingress.forEach((r: Doc) => delete r.ports)],
     ['the peer selector widened to every pod of the namespace', (p) => (p.spec.ingress[0].from[0].podSelector = {})],
-    ['the Prometheus pod selector dropped', (p) => p.spec.ingress[0].from.forEach((f: Doc) => f.namespaceSelector && delete f.podSelector)],
+    ['the Prometheus pod selector dropped', (p) => p.spec.ingress[1].from.forEach((f: Doc) => f.namespaceSelector && delete f.podSelector)],
     [
       'the monitoring namespace selector widened to every namespace',
-      (p) => p.spec.ingress[0].from.forEach((f: Doc) => f.namespaceSelector && (f.namespaceSelector = {})),
+      (p) => p.spec.ingress[1].from.forEach((f: Doc) => f.namespaceSelector && (f.namespaceSelector = {})),
+    ],
+    ['Prometheus let in on http too', (p) => p.spec.ingress[1].ports.push({ protocol: 'TCP', port: 'http' })],
+    [
+      'one rule for the peers and Prometheus on both ports',
+      (p) => {
+        p.spec.ingress[0].from.push(...p.spec.ingress[1].from);
+        p.spec.ingress[0].ports.push(...p.spec.ingress[1].ports);
+        p.spec.ingress.splice(1, 1);
+      },
     ],
     ['egress not isolated (policyTypes Ingress only)', (p) => (p.spec.policyTypes = ['Ingress'])],
     ['egress to 0.0.0.0/0 added', (p) => p.spec.egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] })],

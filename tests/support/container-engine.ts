@@ -61,12 +61,21 @@ export function detectEngine(environment: NodeJS.ProcessEnv = process.env): Engi
  * user 10001, every capability dropped, no new privileges, /tmp a tmpfs, the data volume at
  * /app/data; host network on a loopback port, since these machines cannot forward a published port.
  */
-export function runLikeThePod(options: { name: string; volume: string; port: number; image: string; shutdownDelayMs: number }): string[] {
-  const { name, volume, port, image, shutdownDelayMs } = options;
+export function runLikeThePod(options: {
+  name: string;
+  volume: string;
+  port: number;
+  /** MONITOR_PORT: the probes and /metrics. */
+  monitorPort: number;
+  image: string;
+  shutdownDelayMs: number;
+}): string[] {
+  const { name, volume, port, monitorPort, image, shutdownDelayMs } = options;
   return [
     ...['run', '--detach', '--name', name, '--read-only', '--user', '10001:10001', '--cap-drop', 'ALL'],
     ...['--security-opt', 'no-new-privileges', '--tmpfs', '/tmp:rw,size=16m,mode=1777', '--volume', `${volume}:/app/data`],
-    ...['--network', 'host', '--env', 'HOST=127.0.0.1', '--env', `PORT=${port}`, '--env', 'POD_NAME=visits-0'],
+    ...['--network', 'host', '--env', 'HOST=127.0.0.1', '--env', `PORT=${port}`, '--env', `MONITOR_PORT=${monitorPort}`],
+    ...['--env', 'POD_NAME=visits-0'],
     ...['--env', `SHUTDOWN_DELAY_MS=${shutdownDelayMs}`, image],
   ];
 }

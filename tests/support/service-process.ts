@@ -15,6 +15,8 @@ export interface StartOptions {
   dataDir?: string;
   host?: string;
   port?: number;
+  /** The monitoring listener's port (MONITOR_PORT: probes and /metrics); a free one when omitted. */
+  monitorPort?: number;
   /** Extra environment; merged over a quiet default (LOG_LEVEL=warn, SHUTDOWN_DELAY_MS=0). */
   env?: NodeJS.ProcessEnv;
   /** Start inside this cgroup (its cgroup.procs file): a pod's memory limit, enforced by the kernel. */
@@ -24,7 +26,7 @@ export interface StartOptions {
   /** Run as this uid/gid (root only): lets a root test runner meet real EACCES. */
   uid?: number;
   gid?: number;
-  /** How long to wait for /health/startup to answer 200. */
+  /** How long to wait for /health/startup (on the monitoring port) to answer 200. */
   readyTimeoutMs?: number;
   /** Another build of the service to run instead of SERVICE_MAIN (e.g. a deliberately broken copy). */
   main?: string;
@@ -35,6 +37,9 @@ export interface ServiceProcess {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The monitoring listener: /health/live, /health/ready, /health/startup and /metrics are served there only. */
+  readonly monitorUrl: string;
+  readonly monitorPort: number;
   readonly dataDir: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -108,6 +113,8 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
   const dataDir = options.dataDir ?? (await makeTempDir('visits-data-'));
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
+  // In a network namespace of its own (prefix) every port is free, and freePort cannot look there: the pod's.
+  const monitorPort = options.monitorPort ?? (options.prefix ? 8081 : await freePort(host));
   const { child, output, exited } = spawnService(
     options.main ?? SERVICE_MAIN,
     {
@@ -117,11 +124,14 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
       ...options.env,
       HOST: host,
       PORT: String(port),
+      MONITOR_PORT: String(monitorPort),
       DATA_DIR: dataDir,
     },
     options,
   );
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${hostInUrl}:${port}`;
+  const monitorUrl = `http://${hostInUrl}:${monitorPort}`;
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | string> => {
     await stopChild(child, { signal, timeoutMs });
@@ -132,6 +142,8 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
     url,
     host,
     port,
+    monitorUrl,
+    monitorPort,
     dataDir,
     output,
     exited,
@@ -148,7 +160,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
   // Ready, or exited: either ends the wait (a fetch that fails means not listening yet).
   const outcome = await waitFor('the startup probe', { timeoutMs: readyTimeoutMs, everyMs: 50 }, async () => {
     if (hasExited(child)) return 'exited';
-    const response = await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(1000) });
+    const response = await fetch(`${monitorUrl}/health/startup`, { signal: AbortSignal.timeout(1000) });
     return response.status === 200 ? 'ready' : undefined;
   }).catch(() => 'timed out');
   if (outcome === 'ready') return service;

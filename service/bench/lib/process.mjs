@@ -54,9 +54,11 @@ export function pinned(cpu, command) {
 
 /**
  * Spawns `node <args>` with `env` (pinned to `cpu` when given), and measures cold start: from
- * spawn until GET /health/startup answers 200 (polled every 10 ms).
+ * spawn until GET /health/startup answers 200 (polled every 10 ms) on `monitorPort`, where the
+ * service serves its probes, or on `port` (the plain node:http contenders, and builds of the
+ * service older than its monitoring listener). `monitorUrl` is where it answered.
  */
-export async function startContender({ name, args, env, host, port, cpu, readyTimeoutMs = 15_000 }) {
+export async function startContender({ name, args, env, host, port, monitorPort, cpu, readyTimeoutMs = 15_000 }) {
   const started = performance.now();
   const [file, ...rest] = pinned(cpu, [process.execPath, ...args]);
   const child = spawn(file, rest, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,20 +71,26 @@ export async function startContender({ name, args, env, host, port, cpu, readyTi
   let gone;
   void exited.then((how) => (gone = how));
   const url = `http://${host}:${port}`;
+  const candidates = [`http://${host}:${monitorPort}`, url];
+  let monitorUrl;
   for (;;) {
     if (gone !== undefined) throw new Error(`${name} exited (${gone}) before it was ready:\n${output}`);
     if (performance.now() - started > readyTimeoutMs) {
       child.kill('SIGKILL');
       throw new Error(`${name} was not ready within ${readyTimeoutMs} ms:\n${output}`);
     }
-    const answer = await get(`${url}/health/startup`, 500).catch(() => undefined);
-    if (answer?.status === 200) break;
+    for (const candidate of candidates) {
+      const answer = await get(`${candidate}/health/startup`, 500).catch(() => undefined);
+      if (answer?.status === 200) monitorUrl ??= candidate;
+    }
+    if (monitorUrl) break;
     await sleep(10);
   }
   const coldStartMs = performance.now() - started;
   return {
     name,
     url,
+    monitorUrl,
     child,
     coldStartMs,
     output: () => output,

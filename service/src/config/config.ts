@@ -9,6 +9,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Everything the service reads from its environment, validated once at start. */
 export interface Config {
   port: number;
+  /** The monitoring listener: the kubelet's probes and /metrics, nothing else (probes/monitor-listener.ts). */
+  monitorPort: number;
   host: string;
   dataDir: string;
   podName: string;
@@ -85,8 +87,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   ]) as LogLevel;
   const peer = text(env, 'PEER_SERVICE', '', [DNS_NAME, 'must be a DNS name']);
   const tokenFile = text(env, 'ADMIN_TOKEN_FILE', '', [(v) => !v.includes('\0'), 'must be a file path']);
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const monitorPort = integer(env, 'MONITOR_PORT', 8081, 0, 65535);
+  if (monitorPort === port && port !== 0) throw new ConfigError('MONITOR_PORT', 'must differ from PORT', String(monitorPort));
   return {
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    port,
+    monitorPort,
     host: text(env, 'HOST', '0.0.0.0', [(v) => isIP(v) !== 0, 'must be an IP address to listen on']),
     dataDir: resolve(text(env, 'DATA_DIR', './data')),
     podName: text(env, 'POD_NAME', hostname(), [DNS_NAME, 'must be a DNS name (the pod name)']),

@@ -17,8 +17,26 @@ export const HTTP_LIMITS = {
   socketIdleMs: 10_000,
   /** An idle keep-alive connection is kept this long: longer than typical proxies' idle timeouts, so they close first. */
   keepAliveIdleMs: 65_000,
-  /** Open connections; the next one is closed at once. Sized so that all of them at their worst fit the pod's 256 MiB. */
+  /**
+   * Open connections. At the limit a new connection closes the one idle longest (no request in
+   * hand, no byte received since its last answer: http/idle-connections.ts); only when none is
+   * idle is the new one closed at once. Sized so that all of them at their worst fit the pod's 256 MiB.
+   */
   connections: 1024,
   /** Requests of one connection being handled at once. A client that pipelines more without reading its answers is not read from until it does. */
   pendingPerConnection: 32,
 } as const;
+
+export type HttpLimits = { readonly [name in keyof typeof HTTP_LIMITS]: number };
+
+/**
+ * The monitoring listener (the kubelet's probes and Prometheus' /metrics, probes/monitor-listener.ts):
+ * its own port and its own few connections, so no load on the public port can starve it. One
+ * request in hand per connection: a client that pipelines scrapes without reading holds at most
+ * one /metrics answer (16-75 KB), so the whole listener buffers at most 16 of them.
+ */
+export const MONITOR_HTTP_LIMITS: HttpLimits = {
+  ...HTTP_LIMITS,
+  connections: 16,
+  pendingPerConnection: 1,
+};

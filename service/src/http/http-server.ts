@@ -1,29 +1,33 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { HTTP_LIMITS } from './http-limits';
+import { HTTP_LIMITS, type HttpLimits } from './http-limits';
+import { IdleConnections } from './idle-connections';
 import { PendingRequestLimit } from './pending-requests';
 import { refuseUnwantedBody } from './request-bodies';
 
 /**
- * The Node server under Fastify (its serverFactory), with every limit of http-limits.ts, and the
- * guards that must run before the framework spends anything on a request.
+ * A Node server under Fastify with every limit of `limits` (the public port's, or the monitoring
+ * port's), and the guards that must run before the framework spends anything on a request.
  */
-export function createHttpServer(handler: RequestListener): Server {
-  const pending = new PendingRequestLimit(HTTP_LIMITS.pendingPerConnection);
+export function createHttpServer(handler: RequestListener, limits: HttpLimits = HTTP_LIMITS): Server {
+  const pending = new PendingRequestLimit(limits.pendingPerConnection);
+  const connections = new IdleConnections(limits.connections);
   const server = createServer(
     {
-      headersTimeout: HTTP_LIMITS.headersTimeoutMs,
-      requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
       // Node checks the two timeouts every 30 s by default: a slow request would live up to 40 s.
-      connectionsCheckingInterval: HTTP_LIMITS.timeoutCheckMs,
-      keepAliveTimeout: HTTP_LIMITS.keepAliveIdleMs,
-      maxHeaderSize: HTTP_LIMITS.headerBytes,
+      connectionsCheckingInterval: limits.timeoutCheckMs,
+      keepAliveTimeout: limits.keepAliveIdleMs,
+      maxHeaderSize: limits.headerBytes,
     },
     (req, res) => {
-      if (refuseUnwantedBody(req, res, HTTP_LIMITS.bodyBytes) || pending.refuse(req, res)) return;
+      connections.started(req, res);
+      if (refuseUnwantedBody(req, res, limits.bodyBytes) || pending.refuse(req, res)) return;
       handler(req, res);
     },
   );
-  server.setTimeout(HTTP_LIMITS.socketIdleMs);
-  server.maxConnections = HTTP_LIMITS.connections;
+  server.setTimeout(limits.socketIdleMs);
+  // Not server.maxConnections: at the limit it refuses the newcomer, where this closes an idle one.
+  connections.watch(server);
   return server;
 }

@@ -116,7 +116,7 @@ describe('GET /visits/cluster with three replicas behind a real DNS server', () 
   });
 
   it('records the peer requests in the peer latency histogram and the route template in the HTTP histogram', async () => {
-    const metrics = await (await fetch(`${replicas[0]!.url}/metrics`)).text();
+    const metrics = await (await fetch(`${replicas[0]!.monitorUrl}/metrics`)).text();
     const ok = sampleValue(metrics, 'visits_peer_request_duration_seconds_count{outcome="ok"}');
     // Two peers asked by the view of the first test.
     expect(ok).toBeGreaterThanOrEqual(2);
@@ -139,7 +139,7 @@ describe('GET /visits/cluster with three replicas behind a real DNS server', () 
       // The view's own bound is DNS + one peer timeout; generous slack for a busy machine.
       expect(elapsed).toBeLessThan(PEER_TIMEOUT_MS * 2 + 2000);
 
-      const metrics = await (await fetch(`${replicas[0]!.url}/metrics`)).text();
+      const metrics = await (await fetch(`${replicas[0]!.monitorUrl}/metrics`)).text();
       expect(metrics).toMatch(/visits_peer_request_failures_total\{reason="timeout"\} [1-9]/);
     } finally {
       frozen.child.kill('SIGCONT');

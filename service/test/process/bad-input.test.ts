@@ -55,7 +55,7 @@ describe('bad input never crashes the service or changes the count', () => {
 
   it('is still alive and counting afterwards', async () => {
     expect(service.child.exitCode).toBeNull();
-    expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
+    expect((await fetch(`${service.monitorUrl}/health/live`)).status).toBe(200);
     expect(await (await fetch(`${service.url}/`)).json()).toMatchObject({ visits: 2 });
   });
 });

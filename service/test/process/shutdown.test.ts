@@ -23,8 +23,8 @@ describe('graceful shutdown of the built service', () => {
   it('SIGTERM: readiness fails first, visits keep being served, in-flight finish, the count is flushed, exit 0', async () => {
     const delayMs = 1500;
     service = await startService({ env: { SHUTDOWN_DELAY_MS: String(delayMs), LOG_LEVEL: 'info' } });
-    const { url } = service;
-    expect(await status(`${url}/health/ready`)).toBe(200);
+    const { url, monitorUrl } = service;
+    expect(await status(`${monitorUrl}/health/ready`)).toBe(200);
 
     // A steady load that runs across the whole shutdown.
     const outcomes: Array<number | 'refused'> = [];
@@ -38,8 +38,8 @@ describe('graceful shutdown of the built service', () => {
     const signalledAt = Date.now();
     service.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
-    expect(await status(`${url}/health/ready`)).toBe(503);
-    expect(await status(`${url}/health/live`)).toBe(200);
+    expect(await status(`${monitorUrl}/health/ready`)).toBe(503);
+    expect(await status(`${monitorUrl}/health/live`)).toBe(200);
     const duringDelay = await status(`${url}/`);
     outcomes.push(duringDelay);
     expect(duringDelay).toBe(200);

@@ -8,6 +8,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp, createHttpAdapter } from '../../src/app.factory';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createLogger } from '../../src/logging/logger';
+import { MONITOR_ROUTES } from '../../src/probes/monitor-listener';
 import { openServiceContext, type ServiceContext } from '../../src/service-context';
 
 export interface TestApp {
@@ -15,6 +16,8 @@ export interface TestApp {
   context: ServiceContext;
   dataDir: string;
   url: string;
+  /** The monitoring listener's base URL: probes and /metrics. */
+  monitorUrl: string;
   /** Parsed JSON log lines the service wrote. */
   logs: Array<Record<string, unknown>>;
   get(path: string): Promise<{ status: number; body: unknown; headers: Headers; text: string }>;
@@ -39,18 +42,22 @@ export async function createTestApp(overrides: Partial<Config> = {}, env: NodeJS
   const context = await openServiceContext(config, logger);
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(context)] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: false });
-  configureApp(app, context);
+  const monitor = configureApp(app, context);
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
+  const monitorUrl = `http://127.0.0.1:${await monitor.listen(0, '127.0.0.1')}`;
 
   return {
     app,
     context,
     dataDir,
     url,
+    monitorUrl,
     logs,
+    /** Probes and /metrics go to the monitoring port, as the kubelet's and Prometheus' requests do. */
     async get(path) {
-      const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) });
+      const base = MONITOR_ROUTES.has(path) ? monitorUrl : url;
+      const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(5000) });
       const text = await response.text();
       let body: unknown = text;
       try {

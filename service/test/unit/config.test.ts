@@ -7,6 +7,7 @@ describe('configuration from the environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 8080,
+      monitorPort: 8081,
       host: '0.0.0.0',
       dataDir: resolve('./data'),
       podName: hostname(),
@@ -25,6 +26,7 @@ describe('configuration from the environment', () => {
   it('reads every variable', () => {
     const config = loadConfig({
       PORT: '9000',
+      MONITOR_PORT: '9001',
       HOST: '127.0.0.11',
       DATA_DIR: '/var/lib/visits',
       POD_NAME: 'visits-2',
@@ -39,6 +41,7 @@ describe('configuration from the environment', () => {
     });
     expect(config).toEqual({
       port: 9000,
+      monitorPort: 9001,
       host: '127.0.0.11',
       dataDir: '/var/lib/visits',
       podName: 'visits-2',
@@ -59,6 +62,9 @@ describe('configuration from the environment', () => {
     ['PORT', '65536'],
     ['PORT', '-1'],
     ['PORT', '80.5'],
+    ['MONITOR_PORT', '65536'],
+    // The probes and /metrics need a listener of their own: the same port as the API is refused.
+    ['MONITOR_PORT', '8080'],
     ['HOST', 'not-an-ip'],
     ['POD_NAME', 'Bad_Name!'],
     ['PEER_SERVICE', 'has space.local'],

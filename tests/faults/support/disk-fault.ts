@@ -25,34 +25,34 @@ export interface FaultFigures {
  * are counted again.
  */
 export async function expectFaultAndRecovery(service: ServiceProcess, fault: DiskFault): Promise<FaultFigures> {
-  const { url } = service;
+  const { url, monitorUrl } = service;
   const file = join(service.dataDir, 'visits');
   expect((await get(`${url}/`)).status).toBe(200);
   const countBefore = await currentCount(url);
   const fileBefore = await readFile(file, 'utf8');
   expect(fileBefore).toBe(`${countBefore}\n`);
-  const failuresBefore = await persistFailures(url, fault.reason);
-  expect((await get(`${url}/health/ready`)).status).toBe(200);
+  const failuresBefore = await persistFailures(monitorUrl, fault.reason);
+  expect((await get(`${monitorUrl}/health/ready`)).status).toBe(200);
 
   await fault.inflict();
   const refused = [];
   for (let i = 0; i < 5; i++) refused.push((await get(`${url}/`)).status);
   expect(refused).toEqual([503, 503, 503, 503, 503]);
-  const ready = await get(`${url}/health/ready`);
+  const ready = await get(`${monitorUrl}/health/ready`);
   expect(ready.status).toBe(503);
   expect(ready.body).toContain(fault.reason);
-  const failuresCounted = (await persistFailures(url, fault.reason)) - failuresBefore;
+  const failuresCounted = (await persistFailures(monitorUrl, fault.reason)) - failuresBefore;
   expect(failuresCounted).toBeGreaterThanOrEqual(5);
   expect(await currentCount(url)).toBe(countBefore);
   expect(await readFile(file, 'utf8')).toBe(fileBefore);
-  expect((await get(`${url}/health/live`)).status).toBe(200);
+  expect((await get(`${monitorUrl}/health/live`)).status).toBe(200);
 
   await fault.mend();
   // No visit in between: readiness itself retries the write and heals.
   await waitFor(
     'readiness to come back by itself',
     { timeoutMs: 15_000, everyMs: 100 },
-    async () => (await get(`${url}/health/ready`)).status === 200,
+    async () => (await get(`${monitorUrl}/health/ready`)).status === 200,
   );
   const visit = await get(`${url}/`);
   expect(visit.status).toBe(200);

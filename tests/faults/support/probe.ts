@@ -9,9 +9,9 @@ export function get(url: string): Promise<Reply> {
   return httpGet(url, oneShot);
 }
 
-/** The persist failures counted so far for one errno reason. */
-export async function persistFailures(baseUrl: string, reason: string): Promise<number> {
-  const text = (await get(`${baseUrl}/metrics`)).body;
+/** The persist failures counted so far for one errno reason; `monitorUrl` is the monitoring listener's. */
+export async function persistFailures(monitorUrl: string, reason: string): Promise<number> {
+  const text = (await get(`${monitorUrl}/metrics`)).body;
   return metricValue(text, 'visits_persist_failures_total', `reason="${reason}"`) ?? 0;
 }
 

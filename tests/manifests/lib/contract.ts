@@ -9,6 +9,9 @@ export const CONTRACT = {
   clientServicePort: 80,
   containerPort: 8080,
   portName: 'http',
+  /** The monitoring listener: probes and /metrics only (MONITOR_PORT); Prometheus and the kubelet only. */
+  monitorPort: 8081,
+  monitorPortName: 'monitor',
   pvcTemplate: 'data',
   dataMountPath: '/app/data',
   /** Labels every object carries; the selector uses only the first, and never changes. */

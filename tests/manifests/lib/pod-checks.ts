@@ -1,3 +1,4 @@
+import { CONTRACT } from './contract';
 import type { Problem } from './problems';
 import type { K8sObject } from '../../support/kustomize';
 import type { RenderedObject } from './render';
@@ -92,6 +93,8 @@ function probeProblems(obj: RenderedObject, served: ServedRoutes, report: Report
       }
       if (!declaresPort(obj, get.port))
         report(`${field}.${probe}.httpGet.port`, `${JSON.stringify(get.port)} is not a port the container declares`);
+      else if (get.port !== CONTRACT.monitorPortName && get.port !== CONTRACT.monitorPort)
+        report(`${field}.${probe}.httpGet.port`, `${JSON.stringify(get.port)}: the probes are served on ${CONTRACT.monitorPortName} only`);
       const status = served.get(get.path);
       if (status === undefined) report(`${field}.${probe}.httpGet.path`, `${JSON.stringify(get.path)} was not asked of the service`);
       else if (status === 404)

@@ -3,7 +3,8 @@ import type { ServedRoutes } from './pod-checks';
 
 /**
  * Probe paths are checked against the real service, not a copied list: the built service runs
- * (service/dist, as in the container), and each path is requested; 404 means it is not a route.
+ * (service/dist, as in the container), and each path is requested on its monitoring port, where
+ * the probes are served (the checks require probes on that port); 404 means it is not a route.
  */
 export class RouteOracle {
   private constructor(private readonly service: ServiceProcess) {}
@@ -15,7 +16,7 @@ export class RouteOracle {
   async statuses(paths: string[]): Promise<ServedRoutes> {
     const entries = await Promise.all(
       paths.map(async (path) => {
-        const res = await fetch(new URL(path, this.service.url), { signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(new URL(path, this.service.monitorUrl), { signal: AbortSignal.timeout(10_000) });
         await res.arrayBuffer();
         return [path, res.status] as const;
       }),

@@ -86,6 +86,9 @@ function designProblems(objects: RenderedObject[], sts: RenderedObject, report: 
   const port = (container.ports ?? []).find((p: K8sObject) => p.name === CONTRACT.portName);
   if (!port || port.containerPort !== CONTRACT.containerPort)
     report('spec.template.spec.containers[0].ports', `must declare ${CONTRACT.containerPort} named ${CONTRACT.portName}`);
+  const monitor = (container.ports ?? []).find((p: K8sObject) => p.name === CONTRACT.monitorPortName);
+  if (!monitor || monitor.containerPort !== CONTRACT.monitorPort)
+    report('spec.template.spec.containers[0].ports', `must declare ${CONTRACT.monitorPort} named ${CONTRACT.monitorPortName}`);
   const data = (container.volumeMounts ?? []).find((m: K8sObject) => m.name === CONTRACT.pvcTemplate);
   if (data?.mountPath !== CONTRACT.dataMountPath)
     report(
@@ -168,10 +171,13 @@ function networkPolicyProblems(objects: RenderedObject[], workload: RenderedObje
     if (!types.includes('Ingress') || !types.includes('Egress'))
       report('spec.policyTypes', 'must list Ingress and Egress (default deny both ways)');
     (policy.doc.spec.ingress ?? []).forEach((rule: K8sObject, i: number) => {
-      if (!rule.ports?.length) report(`spec.ingress[${i}].ports`, 'missing: ingress is allowed only to the http port');
+      if (!rule.ports?.length) report(`spec.ingress[${i}].ports`, 'missing: ingress is allowed only to the http and monitor ports');
       (rule.ports ?? []).forEach((p: K8sObject, j: number) => {
-        if (p.port !== CONTRACT.portName && p.port !== CONTRACT.containerPort)
-          report(`spec.ingress[${i}].ports[${j}].port`, `${JSON.stringify(p.port)}: ingress is allowed only to ${CONTRACT.portName}`);
+        if (![CONTRACT.portName, CONTRACT.containerPort, CONTRACT.monitorPortName, CONTRACT.monitorPort].includes(p.port))
+          report(
+            `spec.ingress[${i}].ports[${j}].port`,
+            `${JSON.stringify(p.port)}: ingress is allowed only to ${CONTRACT.portName} and ${CONTRACT.monitorPortName}`,
+          );
         else if (!declaresPort(workload, p.port))
           report(`spec.ingress[${i}].ports[${j}].port`, `${JSON.stringify(p.port)} is not a port of ${describe(workload)}`);
       });
@@ -179,26 +185,30 @@ function networkPolicyProblems(objects: RenderedObject[], workload: RenderedObje
     });
     // A ServiceMonitor beside the pods means Prometheus must get in, from its own namespace.
     const monitored = siblings(objects, workload, 'ServiceMonitor').length > 0;
-    const prometheusIn = (policy.doc.spec.ingress ?? []).some((rule: K8sObject) =>
-      (rule.from ?? []).some((peer: K8sObject) => {
-        const ns = peer.namespaceSelector;
-        // No pod selector, or one that Prometheus's own pod labels satisfy.
-        const pods = peer.podSelector as K8sObject | undefined;
-        const admitsPrometheus =
-          !pods ||
-          (!pods.matchExpressions?.length &&
-            Object.entries((pods.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => CONTRACT.prometheusPodLabels[k] === v));
-        return (
-          ns &&
-          admitsPrometheus &&
-          (Object.keys(ns).length === 0 || ns.matchLabels?.['kubernetes.io/metadata.name'] === CONTRACT.monitoringNamespace)
-        );
-      }),
+    const toMonitor = (rule: K8sObject) =>
+      (rule.ports ?? []).some((p: K8sObject) => p.port === CONTRACT.monitorPortName || p.port === CONTRACT.monitorPort);
+    const prometheusIn = (policy.doc.spec.ingress ?? []).some(
+      (rule: K8sObject) =>
+        toMonitor(rule) &&
+        (rule.from ?? []).some((peer: K8sObject) => {
+          const ns = peer.namespaceSelector;
+          // No pod selector, or one that Prometheus's own pod labels satisfy.
+          const pods = peer.podSelector as K8sObject | undefined;
+          const admitsPrometheus =
+            !pods ||
+            (!pods.matchExpressions?.length &&
+              Object.entries((pods.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => CONTRACT.prometheusPodLabels[k] === v));
+          return (
+            ns &&
+            admitsPrometheus &&
+            (Object.keys(ns).length === 0 || ns.matchLabels?.['kubernetes.io/metadata.name'] === CONTRACT.monitoringNamespace)
+          );
+        }),
     );
     if (monitored && !prometheusIn)
       report(
         'spec.ingress',
-        `Prometheus (namespace ${CONTRACT.monitoringNamespace}) cannot reach the metrics port: the ServiceMonitor would find every target down`,
+        `Prometheus (namespace ${CONTRACT.monitoringNamespace}) cannot reach the ${CONTRACT.monitorPortName} port: the ServiceMonitor would find every target down`,
       );
     (policy.doc.spec.egress ?? []).forEach((rule: K8sObject, i: number) => {
       const ports = (rule.ports ?? []) as K8sObject[];
@@ -246,6 +256,8 @@ function serviceMonitorProblems(objects: RenderedObject[], monitor: RenderedObje
       );
   }
   (monitor.doc.spec?.endpoints ?? []).forEach((e: K8sObject, i: number) => {
+    if (e.path === '/metrics' && e.port !== CONTRACT.monitorPortName)
+      report(`spec.endpoints[${i}].port`, `${JSON.stringify(e.port)}: /metrics is served on ${CONTRACT.monitorPortName} only`);
     for (const s of services) {
       if (e.port && !(s.doc.spec?.ports ?? []).some((p: K8sObject) => p.name === e.port))
         report(`spec.endpoints[${i}].port`, `${JSON.stringify(e.port)} is not a port name of Service ${s.doc.metadata.name}`);

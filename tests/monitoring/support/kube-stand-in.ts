@@ -18,7 +18,8 @@ import type { AddressInfo } from 'node:net';
  */
 export interface StandInReplica {
   pod: string;
-  url: string;
+  /** The replica's monitoring listener, where /health/ready is served. */
+  monitorUrl: string;
   dataDir: string;
 }
 
@@ -27,9 +28,9 @@ export interface KubeStandIn {
   close(): Promise<void>;
 }
 
-async function isReady(url: string): Promise<boolean> {
+async function isReady(monitorUrl: string): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(800) });
+    const response = await fetch(`${monitorUrl}/health/ready`, { signal: AbortSignal.timeout(800) });
     await response.arrayBuffer();
     return response.status === 200;
   } catch {
@@ -38,7 +39,7 @@ async function isReady(url: string): Promise<boolean> {
 }
 
 async function kubeStateMetrics(namespace: string, replicas: StandInReplica[]): Promise<string> {
-  const ready = (await Promise.all(replicas.map((r) => isReady(r.url)))).filter(Boolean).length;
+  const ready = (await Promise.all(replicas.map((r) => isReady(r.monitorUrl)))).filter(Boolean).length;
   const sts = `namespace="${namespace}",statefulset="visits"`;
   const lines = [
     '# TYPE kube_statefulset_replicas gauge',

@@ -21,7 +21,7 @@ async function waitReady(pod, timeoutMs = 20000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const response = await fetch(`http://${pod.ip}:${pod.port}/health/ready`, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(`http://${pod.ip}:${pod.monitorPort}/health/ready`, { signal: AbortSignal.timeout(1000) });
       if (response.status === 200) return;
     } catch {
       // not up yet
@@ -40,6 +40,7 @@ function startPod(state, pod) {
       PATH: process.env.PATH,
       HOST: pod.ip,
       PORT: String(pod.port),
+      MONITOR_PORT: String(pod.monitorPort),
       DATA_DIR: pod.dataDir,
       POD_NAME: pod.name,
       SHUTDOWN_DELAY_MS: '0',
