@@ -19,7 +19,8 @@ jest.setTimeout(150_000);
 const RANDOM_CASES = 3000;
 const CONCURRENCY = 48;
 const SIMULTANEOUS_CONNECTIONS = 1000;
-const KNOWN_ROUTES = new Set(['/', '/visits', '/visits/cluster', '/version', 'unmatched']);
+// 'refused': requests answered before routing (413, 431, 505, the parser's 400, …: service/src/http/refusals.ts).
+const KNOWN_ROUTES = new Set(['/', '/visits', '/visits/cluster', '/version', 'unmatched', 'refused']);
 
 let service: ServiceProcess | undefined;
 let tokenDir: string | undefined;

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config/config';
 import { sendError } from '../http/error-answer';
 import { CONFIG } from '../tokens';
+import { MAX_COUNT } from './count-format';
 import { CountLimitError, CounterStore, PersistError, QueueFullError } from './counter-store';
 
 export interface VisitAnswer {
@@ -32,7 +33,7 @@ export class CounterRoutes implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     // HEAD / is safe: link checkers and monitors send it. It answers as GET / would, recording nothing.
-    fastify.head('/', (_request, reply) => this.answer(reply, this.store.count));
+    fastify.head('/', (_request, reply) => this.peek(reply));
     fastify.get('/', { exposeHeadRoute: false }, (request, reply) => this.visit(request.raw.socket, reply));
     fastify.get('/visits', (_request, reply) => this.answer(reply, this.store.count));
   }
@@ -51,6 +52,19 @@ export class CounterRoutes implements OnModuleInit {
       throw err;
     }
     return this.answer(reply, visits);
+  }
+
+  /**
+   * What GET / would answer now, without queueing a visit: 507 at the count's limit, 503 while the
+   * last write failed (GET / would try the disk again; until one succeeds it fails). The one
+   * refusal it cannot foresee is a full queue: it queues nothing, so it has nothing to shed.
+   */
+  private peek(reply: FastifyReply): FastifyReply {
+    const count = this.store.count;
+    if (count >= MAX_COUNT) return sendError(reply, 507, `visit not recorded: ${new CountLimitError().message}`);
+    const failure = this.store.lastFailure;
+    if (failure !== undefined) return sendError(reply, 503, `visit not recorded: ${new PersistError(failure.reason).message}`);
+    return this.answer(reply, count);
   }
 
   private answer(reply: FastifyReply, visits: number): FastifyReply {

@@ -1,8 +1,9 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
+import { closeAfterAnswer } from './close-after-answer';
 
 /** The one shape of every error answer of the service (Nest's and Fastify's shape): statusCode, error, message. */
-function errorBody(statusCode: number, message: string): { statusCode: number; error: string | undefined; message: string } {
+export function errorBody(statusCode: number, message: string): { statusCode: number; error: string | undefined; message: string } {
   return { statusCode, error: STATUS_CODES[statusCode], message };
 }
 
@@ -17,11 +18,11 @@ export function sendError(reply: FastifyReply, statusCode: number, message: stri
  */
 export function refuse(res: ServerResponse, statusCode: number, message: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(errorBody(statusCode, message));
+  closeAfterAnswer(res);
   res.writeHead(statusCode, {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
-    connection: 'close',
   });
   res.end(body);
 }

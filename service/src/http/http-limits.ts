@@ -7,6 +7,8 @@ export const HTTP_LIMITS = {
   bodyBytes: 16 * 1024,
   /** Largest request head (Node's default, stated here so the docs have one source). */
   headerBytes: 16 * 1024,
+  /** Most header fields in a request head, however short (Node's default): past it 431, even far under headerBytes. */
+  headerFields: 1000,
   /** Time to receive a request's headers. */
   headersTimeoutMs: 10_000,
   /** Time to receive a whole request, headers and body. */
@@ -23,6 +25,12 @@ export const HTTP_LIMITS = {
    * idle is the new one closed at once. Sized so that all of them at their worst fit the pod's 256 MiB.
    */
   connections: 1024,
+  /**
+   * A connection closed after a refusal (401, 404, 413, … while a body is still coming) is
+   * half-closed and no longer read, then destroyed after this long: the client can read its answer
+   * instead of meeting a reset, and what it keeps sending is not read (RFC 9112 §9.6's staged close).
+   */
+  closeLingerMs: 1_000,
   /** Requests of one connection being handled at once. A client that pipelines more without reading its answers is not read from until it does. */
   pendingPerConnection: 32,
 } as const;

@@ -2,6 +2,8 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { HTTP_LIMITS, type HttpLimits } from './http-limits';
 import { IdleConnections } from './idle-connections';
 import { PendingRequestLimit } from './pending-requests';
+import { guardProtocol, refuseOtherVersions } from './protocol-guards';
+import { Refusals, registerRefusals } from './refusals';
 import { refuseUnwantedBody } from './request-bodies';
 
 /**
@@ -9,7 +11,9 @@ import { refuseUnwantedBody } from './request-bodies';
  * port's), and the guards that must run before the framework spends anything on a request.
  */
 export function createHttpServer(handler: RequestListener, limits: HttpLimits = HTTP_LIMITS): Server {
-  const pending = new PendingRequestLimit(limits.pendingPerConnection);
+  // What the guards refuse never reaches Fastify's hooks: metrics/ listens here (refusalsOf).
+  const refusals = new Refusals();
+  const pending = new PendingRequestLimit(limits.pendingPerConnection, refusals);
   const connections = new IdleConnections(limits.connections);
   const server = createServer(
     {
@@ -22,10 +26,13 @@ export function createHttpServer(handler: RequestListener, limits: HttpLimits = 
     },
     (req, res) => {
       connections.started(req, res);
-      if (refuseUnwantedBody(req, res, limits.bodyBytes) || pending.refuse(req, res)) return;
+      if (refuseOtherVersions(req, res, refusals) || refuseUnwantedBody(req, res, limits.bodyBytes, refusals) || pending.refuse(req, res))
+        return;
       handler(req, res);
     },
   );
+  registerRefusals(server, refusals);
+  guardProtocol(server, limits.headerFields, refusals);
   server.setTimeout(limits.socketIdleMs);
   // Not server.maxConnections: at the limit it refuses the newcomer, where this closes an idle one.
   connections.watch(server);

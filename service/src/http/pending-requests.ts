@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { refuse } from './error-answer';
+import { isVisit, type Refusals } from './refusals';
+import { hold, release } from './socket-reading';
 
 /**
  * Pushes back on a client that sends requests faster than it reads the answers (pipelining on a
@@ -15,13 +17,19 @@ export class PendingRequestLimit {
   private readonly pending = new WeakMap<Socket, number>();
   private readonly refused = new WeakSet<Socket>();
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly refusals: Refusals,
+  ) {}
 
   /** Returns true when the request was refused (answered or dropped) and must not be handled. */
   refuse(req: IncomingMessage, res: ServerResponse): boolean {
     const socket = req.socket;
     const inHand = this.pending.get(socket) ?? 0;
-    if (this.refused.has(socket)) return true;
+    if (this.refused.has(socket)) {
+      this.refusals.refused({ cause: 'pipelining', method: req.method, status: undefined, visit: isVisit(req.method, req.url) });
+      return true;
+    }
     if (inHand >= this.limit) {
       // One answer is enough: the connection closes after it, and the rest of the burst with it.
       // (Node parses a whole read before anything can stop it; the pod's 4 KiB receive buffer,
@@ -30,6 +38,7 @@ export class PendingRequestLimit {
       refuse(res, 503, `more than ${this.limit} requests pending on this connection; read the answers before sending more`, {
         'retry-after': '1',
       });
+      this.refusals.refused({ cause: 'pipelining', method: req.method, status: 503, visit: isVisit(req.method, req.url) });
       return true;
     }
     this.pending.set(socket, inHand + 1);
@@ -50,22 +59,4 @@ export class PendingRequestLimit {
   private releaseIfBelow(socket: Socket): void {
     if ((this.pending.get(socket) ?? 0) < this.limit && !this.refused.has(socket) && !socket.destroyed) release(socket);
   }
-}
-
-/**
- * Node's HTTP server resumes a socket by itself whenever a request is answered (to discard an
- * unread body), so one pause() is not enough: a held socket is paused again each time it resumes.
- */
-function keepPaused(this: Socket): void {
-  this.pause();
-}
-
-function hold(socket: Socket): void {
-  socket.pause();
-  socket.on('resume', keepPaused);
-}
-
-function release(socket: Socket): void {
-  socket.off('resume', keepPaused);
-  socket.resume();
 }

@@ -4,6 +4,15 @@ import { REFUSAL_REASONS } from '../counter/counter-store';
 
 /** Route label for requests that matched no route: one value, never the raw URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
+/** Route label for requests refused before routing (http/refusals.ts): pipelining, bodies, versions, CONNECT, parser errors. */
+export const REFUSED_ROUTE = 'refused';
+/** Method label for requests whose request line never parsed (the parser's 400, 408 and 431). */
+export const UNPARSED_METHOD = 'unparsed';
+/**
+ * visits_refused_total's reasons: the store's, and `pipelining` for the `GET /` requests of a
+ * connection past its pending-request limit (answered 503 or dropped with the rest of the burst).
+ */
+const VISIT_REFUSAL_REASONS = [...REFUSAL_REASONS, 'pipelining'] as const;
 
 /** Write errors the data-file contract names (docs/architecture.md); any other errno gets its own series when it first happens. */
 const EXPECTED_FAILURES = ['ENOSPC', 'EROFS', 'EACCES', 'EIO'];
@@ -52,7 +61,7 @@ export class AppMetrics {
 
   readonly visitsRefused = new Counter({
     name: 'visits_refused_total',
-    help: 'Visits and restores refused before any write, by reason (count_limit, queue_full)',
+    help: 'Visits and restores refused before any write, by reason (count_limit, queue_full, pipelining)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -92,6 +101,6 @@ export class AppMetrics {
     // Zero series for the expected reasons, so increase() sees the very first failure.
     for (const reason of EXPECTED_FAILURES) this.persistFailures.inc({ reason }, 0);
     for (const reason of PEER_FAILURE_REASONS) this.peerFailures.inc({ reason }, 0);
-    for (const reason of REFUSAL_REASONS) this.visitsRefused.inc({ reason }, 0);
+    for (const reason of VISIT_REFUSAL_REASONS) this.visitsRefused.inc({ reason }, 0);
   }
 }
