@@ -198,8 +198,9 @@ test('requests refused before Fastify are in the HTTP metrics, and pipelined vis
     exchange('GET / HTTP/1.1\r\nHost: visits\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n'),
     exchange(`GET /visits HTTP/1.1\r\nHost: visits\r\n${fields(HTTP_LIMITS.headerFields)}\r\n`),
     rawConnection(service.host, service.port, (socket) => socket.write(burst), 15_000).then((outcome) => outcome.received),
+    exchange('GET /visits HTTP/1.1\r\nHost: visits\r\nExpect: something-else\r\n\r\n'),
   ]);
-  expect(received.map(status)).toEqual([413, 505, 405, 400, 431, 200]);
+  expect(received.map(status)).toEqual([413, 505, 405, 400, 431, 200, 417]);
   expect(received[5]).toMatch(/HTTP\/1\.1 503 /);
   const after = await metrics();
   const rose = (method: string, code: number): number => refusedCount(after, method, code) - refusedCount(before, method, code);
@@ -209,6 +210,7 @@ test('requests refused before Fastify are in the HTTP metrics, and pipelined vis
   expect(rose('unparsed', 400)).toBe(1);
   expect(rose('unparsed', 431)).toBe(1);
   expect(rose('GET', 503)).toBe(1);
+  expect(rose('GET', 417)).toBe(1);
   const pipelined = (text: string): number => metricValue(text, 'visits_refused_total', 'reason="pipelining"') ?? 0;
   expect(pipelined(before)).toBe(0);
   expect(pipelined(after)).toBeGreaterThanOrEqual(1);

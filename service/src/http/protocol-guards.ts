@@ -8,6 +8,7 @@ import { isVisit, type Refusals } from './refusals';
  * What Node's server does on its own with requests that are not plain HTTP/1.x, decided here:
  *
  * - `Expect: 100-continue` gets its 100 only once the route reads the body (expect-continue.ts);
+ *   any other expectation gets 417 (Node's own answer, with the service's error body) and is counted;
  * - `CONNECT` (Node closes it without a word when nobody listens) gets 405 with an empty `Allow`:
  *   the service is no proxy, no method applies to an authority target;
  * - the parser's own refusals (400, 408, 431, answered by Fastify's clientErrorHandler) are
@@ -23,6 +24,10 @@ export function guardProtocol(server: Server, headerFields: number, refusals: Re
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     continueOnFirstRead(req, res);
     server.emit('request', req, res);
+  });
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    refuse(res, 417, 'the only expectation supported is 100-continue');
+    refusals.refused({ cause: 'expectation', method: req.method, status: 417, visit: false });
   });
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     const body = JSON.stringify(errorBody(405, 'CONNECT is not supported: this is not a proxy'));

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 
 /** Why a request was refused before the framework saw it. */
-export type RefusalCause = 'body' | 'pipelining' | 'version' | 'method' | 'parser';
+export type RefusalCause = 'body' | 'pipelining' | 'version' | 'method' | 'expectation' | 'parser';
 
 export interface Refusal {
   cause: RefusalCause;
