@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kustomize, type K8sObject } from '../support/kustomize';
-import { parseYamlDocuments } from '../support/yaml-documents';
+import type { K8sObject } from '../support/kustomize';
 import { REPO_ROOT } from '../support/repo-root';
 import { ArgocdCli, type Health } from './argocd-cli';
+import { argocdCms } from './argocd-cm';
 import { childApplication, secondsAgo, statefulSet } from './fixtures';
 
 /**
@@ -19,18 +19,14 @@ const DEADLINE = 600; // health/statefulset.lua's default, Deployment's progress
 const DEADLINE_ANNOTATION = 'visits.example.com/progress-deadline-seconds';
 
 let cli: ArgocdCli;
-let ours: string; // upstream's argocd-cm with argocd/'s keys merged onto it (server-side apply)
-let upstream: string; // argocd-cm as upstream's install.yaml makes it
-let rendered: K8sObject; // argocd-cm as kustomize renders argocd/
+let ours: string;
+let upstream: string;
+let rendered: K8sObject;
 let installed: K8sObject;
 
 beforeAll(async () => {
   cli = ArgocdCli.start();
-  rendered = (await kustomize(join(REPO_ROOT, 'argocd'))).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm')!;
-  const install = parseYamlDocuments(readFileSync(join(cli.moduleDir, 'manifests/install.yaml'), 'utf8'), 'install.yaml') as K8sObject[];
-  installed = install.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm')!;
-  upstream = cli.write('argocd-cm-upstream', installed);
-  ours = cli.write('argocd-cm', { ...installed, data: { ...installed.data, ...rendered.data } });
+  ({ ours, upstream, rendered, installed } = await argocdCms(cli));
 }, 1_900_000);
 
 afterAll(() => cli?.stop());
