@@ -100,7 +100,7 @@ local since = lastStatusChange()
 if since ~= nil and since < utcTimestampSecondsAgo(deadline) then
   return {
     status = "Degraded",
-    message = pending .. ", and no progress for more than " .. deadline .. "s (status last changed " .. since .. "): a pod is crash-looping, unschedulable or failing its probes",
+    message = pending .. ", and no progress for more than " .. deadline .. "s (status last changed " .. since .. "): the pods say why (crash loop, image pull, unschedulable, failing probe)",
   }
 end
 return { status = "Progressing", message = pending }
