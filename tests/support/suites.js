@@ -13,11 +13,18 @@
  */
 const SUITES = {
   cluster: ['tests/cluster/'],
-  root: ['tests/container/', 'tests/faults/backpressure.test.ts', 'tests/faults/soak.test.ts', 'tests/faults/metrics-pipelining.test.ts'],
+  root: [
+    'tests/container/',
+    'tests/faults/backpressure.test.ts',
+    'tests/faults/soak.test.ts',
+    'tests/faults/metrics-pipelining.test.ts',
+    'tests/faults/unread-answers.test.ts',
+  ],
   alone: [
     'tests/faults/backpressure.test.ts',
     'tests/faults/metrics-pipelining.test.ts',
     'tests/faults/idle-connections.test.ts',
+    'tests/faults/unread-answers.test.ts',
     'tests/faults/soak.test.ts',
     'tests/faults/http-limits.test.ts',
     'tests/faults/crash-under-load.test.ts',
