@@ -19,6 +19,8 @@ export function createHttpAdapter(): FastifyAdapter {
     // Timeouts, connection and pending-request limits live with the server (http/http-server.ts).
     serverFactory: (handler: RequestListener) => createHttpServer(handler),
     bodyLimit: HTTP_LIMITS.bodyBytes,
+    // The parser's refusals are answered on the server itself (http/client-errors.ts), not by Fastify.
+    clientErrorHandler: () => undefined,
     // Requests that still arrive while closing are served, not refused: the delay has already
     // taken the pod out of the endpoints, and a served visit beats a 503.
     return503OnClosing: false,

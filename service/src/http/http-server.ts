@@ -32,7 +32,7 @@ export function createHttpServer(handler: RequestListener, limits: HttpLimits = 
     },
   );
   registerRefusals(server, refusals);
-  guardProtocol(server, limits.headerFields, refusals);
+  guardProtocol(server, limits, refusals);
   server.setTimeout(limits.socketIdleMs);
   // Not server.maxConnections: at the limit it refuses the newcomer, where this closes an idle one.
   connections.watch(server);

@@ -1,6 +1,8 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { answerClientError } from './client-errors';
 import { errorBody, refuse } from './error-answer';
+import type { HttpLimits } from './http-limits';
 import { continueOnFirstRead } from './expect-continue';
 import { isVisit, type Refusals } from './refusals';
 
@@ -11,16 +13,15 @@ import { isVisit, type Refusals } from './refusals';
  *   any other expectation gets 417 (Node's own answer, with the service's error body) and is counted;
  * - `CONNECT` (Node closes it without a word when nobody listens) gets 405 with an empty `Allow`:
  *   the service is no proxy, no method applies to an authority target;
- * - the parser's own refusals (400, 408, 431, answered by Fastify's clientErrorHandler) are
- *   counted with the others;
+ * - the parser's own refusals (400, 408, 431) are answered by client-errors.ts and counted;
  * - `Upgrade` (`h2c`, `websocket`) is ignored, as RFC 9110 §7.8 allows: the request is served over
  *   HTTP/1.1 like any other, so a `GET /` with `Upgrade: h2c` is a real visit and counts.
  *
- * `maxHeadersCount` is set to `headerFields`: Node's default is the same 1,000 fields (its parser
+ * `maxHeadersCount` is set to `limits.headerFields`: Node's default is the same 1,000 fields (its parser
  * keeps 2,000 names and values), and beyond it answers 431 however few bytes they take.
  */
-export function guardProtocol(server: Server, headerFields: number, refusals: Refusals): void {
-  server.maxHeadersCount = headerFields;
+export function guardProtocol(server: Server, limits: HttpLimits, refusals: Refusals): void {
+  server.maxHeadersCount = limits.headerFields;
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     continueOnFirstRead(req, res);
     server.emit('request', req, res);
@@ -39,12 +40,7 @@ export function guardProtocol(server: Server, headerFields: number, refusals: Re
     socket.once('finish', () => socket.destroy());
     refusals.refused({ cause: 'method', method: 'CONNECT', status: 405, visit: false });
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // What Fastify's default clientErrorHandler answers (it skips resets and dead sockets).
-    if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
-    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    refusals.refused({ cause: 'parser', method: undefined, status, visit: false });
-  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, limits, refusals));
 }
 
 /**
