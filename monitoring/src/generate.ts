@@ -13,12 +13,15 @@ import { loadConfig, type MonitoringConfig } from './config';
 import { DASHBOARD_FILE, visitsDashboard } from './dashboard';
 import { dashboardSchemaProblems } from './dashboard-schema';
 import { PROMETHEUS_RULE_FILE, prometheusRuleYaml } from './prometheusrule';
+import { STACK_FILE, stackValuesYaml } from './stack-values';
 
 /** Every generated file, by its path in the repository. */
-function generatedFiles(config: MonitoringConfig): Record<string, string> {
+function generatedFiles(config: MonitoringConfig, root: string): Record<string, string> {
   return {
     [PROMETHEUS_RULE_FILE]: prometheusRuleYaml(config),
     [DASHBOARD_FILE]: `${JSON.stringify(visitsDashboard(), null, 2)}\n`,
+    // Only its alertmanager.config is generated; the rest of the file is read from the checkout.
+    [STACK_FILE]: stackValuesYaml(readFileSync(join(root, STACK_FILE), 'utf8')),
   };
 }
 
@@ -32,7 +35,7 @@ function main(argv: string[]): void {
   }
   const root = options.root ?? resolve(__dirname, '../..');
   const out = options.out ?? root;
-  const files = generatedFiles(loadConfig(root));
+  const files = generatedFiles(loadConfig(root), root);
   // Against the schema of this checkout's @grafana/schema, wherever --root points.
   const problems = dashboardSchemaProblems(JSON.parse(files[DASHBOARD_FILE]!), resolve(__dirname, '../..'));
   if (problems.length > 0) throw new Error(`the dashboard does not match @grafana/schema:\n${problems.join('\n')}`);

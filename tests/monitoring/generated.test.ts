@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { dashboardSchemaProblems } from '../../monitoring/src/dashboard-schema';
@@ -6,13 +6,19 @@ import { runCommand } from '../support/run-command';
 import { REPO_ROOT } from '../support/repo-root';
 
 /**
- * The PrometheusRule and the dashboard are generated from monitoring/ (`npm run generate`): the
+ * The PrometheusRule, the dashboard and Alertmanager's configuration (in the kube-prometheus-stack
+ * values) are generated from monitoring/ (`npm run generate`): the
  * committed files must be exactly what the generator writes now, and the dashboard must match
  * Grafana's schema (@grafana/schema).
  */
 jest.setTimeout(120_000);
 
-const GENERATED = ['apps/visits/components/monitoring/prometheusrule.yaml', 'apps/visits/components/monitoring/dashboards/visits.json'];
+const GENERATED = [
+  'apps/visits/components/monitoring/prometheusrule.yaml',
+  'apps/visits/components/monitoring/dashboards/visits.json',
+  // only its alertmanager.config is generated (from monitoring/src/routing.ts)
+  'clusters/base/kube-prometheus-stack.yaml',
+];
 
 let dir: string;
 
@@ -59,6 +65,8 @@ describe('the generated monitoring files', () => {
   it('differ when the source does (so the check above can fail): another runbook base URL', async () => {
     const root = await mkdtemp(join(dir, 'root-'));
     await mkdir(join(root, 'monitoring'));
+    await mkdir(join(root, 'clusters/base'), { recursive: true });
+    await copyFile(join(REPO_ROOT, GENERATED[2]!), join(root, GENERATED[2]!));
     await writeFile(
       join(root, 'monitoring/config.json'),
       JSON.stringify({ runbookBaseUrl: 'https://git.example/visits/blob/main/docs/runbooks.md' }),

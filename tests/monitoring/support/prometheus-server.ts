@@ -37,11 +37,13 @@ export async function startPrometheus(options: {
    * fired before the Alertmanager was discovered is not held back for the default minute.
    */
   alertmanagers?: string[];
+  /** Labels Prometheus adds to every alert it sends (prometheusSpec.externalLabels in a cluster). */
+  externalLabels?: Record<string, string>;
 }): Promise<PrometheusServer> {
   const interval = `${options.intervalSeconds ?? 1}s`;
   await writeFile(join(options.dir, 'rules.yaml'), options.rulesText);
   const config = {
-    global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
+    global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval, external_labels: options.externalLabels },
     rule_files: ['rules.yaml'],
     scrape_configs: options.scrapeConfigs,
     ...(options.alertmanagers ? { alerting: { alertmanagers: [{ static_configs: [{ targets: options.alertmanagers }] }] } } : {}),
