@@ -13,6 +13,7 @@ import { loadConfig, type MonitoringConfig } from './config';
 import { DASHBOARD_FILE, visitsDashboard } from './dashboard';
 import { dashboardSchemaProblems } from './dashboard-schema';
 import { PROMETHEUS_RULE_FILE, prometheusRuleYaml } from './prometheusrule';
+import { ROUTING_DOC, routingDoc } from './routing-doc';
 import { STACK_FILE, stackValuesYaml } from './stack-values';
 
 /** Every generated file, by its path in the repository. */
@@ -22,6 +23,8 @@ function generatedFiles(config: MonitoringConfig, root: string): Record<string, 
     [DASHBOARD_FILE]: `${JSON.stringify(visitsDashboard(), null, 2)}\n`,
     // Only its alertmanager.config is generated; the rest of the file is read from the checkout.
     [STACK_FILE]: stackValuesYaml(readFileSync(join(root, STACK_FILE), 'utf8')),
+    // Only the routing table between its markers; the rest of the page is written by hand.
+    [ROUTING_DOC]: routingDoc(readFileSync(join(root, ROUTING_DOC), 'utf8'), config.runbookBaseUrl),
   };
 }
 
