@@ -126,9 +126,9 @@ test('the ServiceMonitor job finds exactly the three pods, once each, with the l
   );
   expect(
     targets.map((t) => `${t.metric.namespace}/${t.metric.pod} ${t.metric.service} ${t.metric.container} ${t.metric.endpoint}`).sort(),
-  ).toEqual(['visits-0', 'visits-1', 'visits-2'].map((p) => `visits/${p} visits visits http`));
+  ).toEqual(['visits-0', 'visits-1', 'visits-2'].map((p) => `visits/${p} visits visits monitor`));
   // Each pod's own IP: the headless Service is not selected, so nothing is scraped twice.
-  for (const t of targets) expect(t.metric.instance).toBe(`${(await get('pod', t.metric.pod)).status.podIP}:8080`);
+  for (const t of targets) expect(t.metric.instance).toBe(`${(await get('pod', t.metric.pod)).status.podIP}:8081`);
 });
 
 test('deleting a pod shows in the replica series as the rules read them, and its count comes back', async () => {
