@@ -231,6 +231,7 @@ describe('a real Prometheus scraping three real replicas with the shipped rules'
       pod: FAULTY,
       reason: 'EACCES',
       severity: 'critical',
+      app: 'visits',
     });
     expect(firing!.annotations.description).toMatch(/^Pod visits\/visits-1 failed \d+ durable writes with EACCES in the last 5 minutes/);
     expect(firing!.annotations.runbook_url).toBe('https://github.com/example/visits/blob/main/docs/runbooks.md#visitspersistfailing');
