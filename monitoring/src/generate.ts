@@ -22,7 +22,7 @@ function generatedFiles(config: MonitoringConfig, root: string): Record<string, 
     [PROMETHEUS_RULE_FILE]: prometheusRuleYaml(config),
     [DASHBOARD_FILE]: `${JSON.stringify(visitsDashboard(), null, 2)}\n`,
     // Only its alertmanager.config is generated; the rest of the file is read from the checkout.
-    [STACK_FILE]: stackValuesYaml(readFileSync(join(root, STACK_FILE), 'utf8')),
+    [STACK_FILE]: stackValuesYaml(readFileSync(join(root, STACK_FILE), 'utf8'), config.runbookBaseUrl),
     // Only the routing table between its markers; the rest of the page is written by hand.
     [ROUTING_DOC]: routingDoc(readFileSync(join(root, ROUTING_DOC), 'utf8'), config.runbookBaseUrl),
   };

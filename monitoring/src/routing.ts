@@ -1,4 +1,5 @@
 import { ALERTS } from './alerts';
+import { ARGOCD_ALERTS, ARGOCD_LABEL } from './argocd';
 import { APP_LABEL, runbookUrl, type Alert } from './rule';
 import { SLO_ALERTS } from './slos';
 
@@ -26,7 +27,7 @@ export interface Row {
   cluster: string;
   /** The labels routing reads, as the alert carries them in a cluster (besides alertname and cluster). */
   labels: Record<string, string>;
-  from: 'visits' | 'kube-prometheus-stack';
+  from: 'visits' | 'kube-prometheus-stack' | 'argocd';
   receiver: Receiver;
   runbook: string;
   /** Why it goes there, for rows that are not plain visits alerts. */
@@ -143,7 +144,17 @@ const chartRow = (c: ChartAlert): Row => ({
 
 /** Every row of the table: prod's alerts, and what changes on a cluster off the pager. */
 export function routingTable(runbookBaseUrl: string): Row[] {
-  const prod = [...visitsRows(runbookBaseUrl), ...CHART_ALERTS.map(chartRow)];
+  // Argo CD's alerts reach chat, the default receiver: no route of their own.
+  const argocd = ARGOCD_ALERTS.map((a): Row => ({
+    alert: a.name,
+    cluster: 'prod',
+    labels: { severity: 'warning', ...ARGOCD_LABEL, namespace: 'argocd' },
+    from: 'argocd',
+    receiver: 'chat',
+    runbook: runbookUrl(runbookBaseUrl, a.name),
+    why: 'a sync or an Application that needs someone, in working hours',
+  }));
+  const prod = [...visitsRows(runbookBaseUrl), ...argocd, ...CHART_ALERTS.map(chartRow)];
   const offThePager = CLUSTERS_OFF_THE_PAGER.flatMap((cluster) =>
     ['VisitsTargetDown', 'PrometheusRuleFailures', 'Watchdog'].map((name) => {
       const row = prod.find((r) => r.alert === name)!;

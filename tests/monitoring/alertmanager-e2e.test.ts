@@ -6,8 +6,8 @@
  * incoming webhook and a plain webhook, their keys and URLs read from files as the cluster reads
  * them from the Secret alertmanager-receivers.
  *
- * The visits alerts fire for real, from series a local exporter serves the way the service,
- * kube-state-metrics and the kubelet would (a down target, a namespace with no target, a full
+ * The visits and Argo CD alerts fire for real, from series a local exporter serves the way the
+ * service, kube-state-metrics, the kubelet and Argo CD's controller would (a down target, a namespace with no target, a full
  * volume, burning budgets, restarts…). The chart's alerts and the dev cluster's, which need a
  * cluster, fire from stand-in rules with the labels the chart's rules give them. Each row must
  * arrive at its receiver once, with its runbook; each inhibition mutes what it should and nothing
@@ -134,6 +134,17 @@ function startExporter(port: number): Promise<Server> {
         ...requests(pod('visits-6'), n, 0.05, 0.2),
       ],
       '/staging': requests({ job: 'visits', namespace: 'visits-staging', pod: 'visits-0' }, n, 0.005, 0.05),
+      // Argo CD's controller: visits fails to sync, kube-prometheus-stack stays OutOfSync, argocd-config is Degraded.
+      '/argocd': [
+        line('argocd_app_sync_total', { namespace: 'argocd', name: 'visits', project: 'visits', phase: 'Error' }, n),
+        ...[
+          ['visits', 'OutOfSync', 'Healthy'],
+          ['kube-prometheus-stack', 'OutOfSync', 'Healthy'],
+          ['argocd-config', 'Synced', 'Degraded'],
+        ].map(([name, sync, health]) =>
+          line('argocd_app_info', { namespace: 'argocd', name: name!, project: 'p', sync_status: sync!, health_status: health! }, 1),
+        ),
+      ],
       '/cluster': [
         ...['visits-0', 'visits-2', 'visits-3'].map((p) =>
           line(
@@ -184,7 +195,7 @@ function scaled(duration: string): string {
 
 /** The project's rules with their `for` scaled down, and stand-ins for the rows that need a cluster. */
 function rules(): RuleGroup[] {
-  const groups = ruleGroupsOf(renderOverlay('prod'));
+  const groups = [...ruleGroupsOf(renderOverlay('prod')), ...stackValues('prod').additionalPrometheusRulesMap.argocd.groups];
   for (const group of groups) for (const rule of group.rules) if (rule.for) rule.for = scaled(rule.for);
   const standIn = (row: Row, labels: Record<string, string> = {}) => ({
     alert: row.alert,
@@ -265,6 +276,7 @@ beforeAll(async () => {
         ],
       },
       { job_name: 'cluster', honor_labels: true, metrics_path: '/cluster', static_configs: [{ targets: [exporterAt] }] },
+      { job_name: 'argocd-metrics', honor_labels: true, metrics_path: '/argocd', static_configs: [{ targets: [exporterAt] }] },
     ],
   });
 }, 900_000);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { prometheusTools } from './support/prometheus-tools';
 import { ALERT_TESTS_FILE, promtool, readAlertTests, testRules, writeRules, type AlertTestFile } from './support/promtool';
 import { REPO_ROOT } from '../support/repo-root';
-import { RUNBOOKS_FILE, alertsOf, findOne, renderOverlay, ruleGroupsOf, type RuleGroup } from './support/rendered-monitoring';
+import { RUNBOOKS_FILE, alertsOf, findOne, renderOverlay, ruleGroupsOf, stackValues, type RuleGroup } from './support/rendered-monitoring';
 
 /**
  * The alert rules proven with Prometheus's own tools, on the rule groups taken from the RENDERED
@@ -152,5 +152,44 @@ describe('promtool test rules (tests/monitoring/alerts.test.yaml)', () => {
     const result = await testRules(mutantDir, mutant, tests);
     expect(result.code).not.toBe(0);
     expect(result.output).toContain('VisitsPersistFailing');
+  });
+});
+
+describe('the Argo CD alerts (kube-prometheus-stack values, tests/monitoring/argocd-alerts.test.yaml)', () => {
+  let argocd: RuleGroup[];
+  let argocdTests: AlertTestFile;
+  beforeAll(async () => {
+    argocd = stackValues('prod').additionalPrometheusRulesMap.argocd.groups;
+    argocdTests = readAlertTests(await readFile(join(REPO_ROOT, 'tests/monitoring/argocd-alerts.test.yaml'), 'utf8'));
+  });
+
+  it("read what Prometheus scrapes: a ServiceMonitor for Argo CD's controller (job argocd-metrics) and API server", () => {
+    const monitors = stackValues('prod').prometheus.additionalServiceMonitors as { name: string; namespaceSelector: unknown }[];
+    expect(monitors.map((m) => m.name)).toEqual(['argocd-metrics', 'argocd-server-metrics']);
+    for (const monitor of monitors)
+      expect(monitor).toMatchObject({ namespaceSelector: { matchNames: ['argocd'] }, endpoints: [{ port: 'metrics' }] });
+    for (const rule of alertsOf(argocd)) expect(rule.expr).toContain('job="argocd-metrics", namespace="argocd"');
+  });
+
+  it('pass promtool test rules, with a runbook section each', async () => {
+    const runbooks = await readFile(RUNBOOKS_FILE, 'utf8');
+    for (const rule of alertsOf(argocd)) {
+      expect(rule.labels).toEqual({ severity: 'warning', app: 'argocd' });
+      expect(runbooks.split(/^## /m).find((s) => s.startsWith(`${rule.alert}\n`))).toMatch(/kubectl |argocd /);
+    }
+    const checkDir = await mkdtemp(join(dir, 'argocd-'));
+    expect((await testRules(checkDir, argocd, argocdTests)).output).toContain('SUCCESS');
+  });
+
+  it('fail their unit tests when any expression is broken', async () => {
+    const survivors: string[] = [];
+    for (const name of alertsOf(argocd).map((r) => r.alert!)) {
+      const mutant = copy(argocd);
+      const rule = mutant.flatMap((g) => g.rules).find((r) => r.alert === name)!;
+      rule.expr = `(${rule.expr}) unless on () vector(1)`;
+      const result = await testRules(await mkdtemp(join(dir, 'argocd-mutant-')), mutant, argocdTests);
+      if (result.code === 0) survivors.push(name);
+    }
+    expect(survivors).toEqual([]);
   });
 });
