@@ -16,15 +16,21 @@ import { PROMETHEUS_RULE_FILE, prometheusRuleYaml } from './prometheusrule';
 import { ROUTING_DOC, routingDoc } from './routing-doc';
 import { STACK_FILE, stackValuesYaml } from './stack-values';
 
-/** Every generated file, by its path in the repository. */
+/**
+ * Every generated file, by its path in the repository. Two are generated only in part, the rest
+ * read from the checkout; a checkout without one (a partial copy, as scripts/set-repo.mjs's test
+ * makes) gets the others.
+ */
 function generatedFiles(config: MonitoringConfig, root: string): Record<string, string> {
+  const partly = (path: string, generate: (current: string) => string): Record<string, string> =>
+    existsSync(join(root, path)) ? { [path]: generate(readFileSync(join(root, path), 'utf8')) } : {};
   return {
     [PROMETHEUS_RULE_FILE]: prometheusRuleYaml(config),
     [DASHBOARD_FILE]: `${JSON.stringify(visitsDashboard(), null, 2)}\n`,
-    // Only its alertmanager.config is generated; the rest of the file is read from the checkout.
-    [STACK_FILE]: stackValuesYaml(readFileSync(join(root, STACK_FILE), 'utf8'), config.runbookBaseUrl),
-    // Only the routing table between its markers; the rest of the page is written by hand.
-    [ROUTING_DOC]: routingDoc(readFileSync(join(root, ROUTING_DOC), 'utf8'), config.runbookBaseUrl),
+    // Its alertmanager.config and the Argo CD rules.
+    ...partly(STACK_FILE, (current) => stackValuesYaml(current, config.runbookBaseUrl)),
+    // The routing table between its markers.
+    ...partly(ROUTING_DOC, (current) => routingDoc(current, config.runbookBaseUrl)),
   };
 }
 
