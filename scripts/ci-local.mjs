@@ -99,6 +99,18 @@ function runStep(user, script, env, cwd, deadline) {
   const [command, ...argv] = [...user.asUser, 'env', '-i', ...envArgs, ...shell];
   return new Promise((resolveStep) => {
     const child = spawn(command, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // The step runs in its own process group (detached), so a signal to this script would leave it
+    // running: pass SIGINT and SIGTERM on to the whole group, then end as the signal says.
+    const forward = (signal) => {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // it ended meanwhile
+      }
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    };
+    process.once('SIGINT', forward);
+    process.once('SIGTERM', forward);
     let tail = '';
     for (const stream of [child.stdout, child.stderr]) {
       stream.on('data', (chunk) => {
@@ -119,6 +131,8 @@ function runStep(user, script, env, cwd, deadline) {
     );
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
       resolveStep({ code: code ?? (signal ? 128 : 1), tail });
     });
   });

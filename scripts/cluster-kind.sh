@@ -24,6 +24,7 @@ KUBECONFIG_FILE=$STATE/kubeconfig
 GIT_REMOTE=$STATE/git/visits.git
 GIT_HTTP_PORT=18090
 ARGOCD_SERVER_PORT=18080
+ARGOCD_METRICS_PORT=18082
 WAIT_SECONDS=${VISITS_CLUSTER_WAIT:-600}
 # kind.yaml's ranges: the routes below send them to the nodes.
 POD_CIDR=10.244.0.0/16
@@ -137,6 +138,10 @@ argocd_up() {
   stop argocd-port-forward
   start argocd-port-forward kubectl --kubeconfig "$KUBECONFIG_FILE" -n argocd port-forward svc/argocd-server "$ARGOCD_SERVER_PORT:80"
   wait_until "argocd-server on 127.0.0.1:$ARGOCD_SERVER_PORT" curl -fsS "http://127.0.0.1:$ARGOCD_SERVER_PORT/healthz"
+  # The application controller's metrics, as the chart's ServiceMonitor scrapes them (tests/cluster/14).
+  stop argocd-metrics-port-forward
+  start argocd-metrics-port-forward kubectl --kubeconfig "$KUBECONFIG_FILE" -n argocd port-forward svc/argocd-metrics "$ARGOCD_METRICS_PORT:8082"
+  wait_until "argocd-metrics on 127.0.0.1:$ARGOCD_METRICS_PORT" curl -fsS "http://127.0.0.1:$ARGOCD_METRICS_PORT/metrics"
   say "argocd: $(basename "$dir") from $dir/manifests/install.yaml, on 127.0.0.1:$ARGOCD_SERVER_PORT"
 }
 
@@ -209,6 +214,7 @@ cmd_env() {
   echo "export PATH=$(cat "$STATE/bin"):\$PATH"
   echo "export VISITS_GIT_REMOTE=$GIT_REMOTE"
   echo "export ARGOCD_SERVER=127.0.0.1:$ARGOCD_SERVER_PORT"
+  echo "export ARGOCD_METRICS=127.0.0.1:$ARGOCD_METRICS_PORT"
   echo "export ARGOCD_OPTS='--plaintext --grpc-web'"
   echo "export VISITS_CLUSTER_NODES=real"
   # kind's nodes are containers: a command runs on one with `docker exec`, containerd at its default.
@@ -221,6 +227,7 @@ cmd_env() {
 
 cmd_down() {
   stop argocd-port-forward
+  stop argocd-metrics-port-forward
   stop git-http
   routes_down
   kind delete cluster --name "$NAME"

@@ -43,6 +43,7 @@ cmd_env() {
   echo "export VISITS_TOOLS_BIN=$(cat "$STATE/bin")"
   echo "export VISITS_GIT_REMOTE=$GIT_REMOTE"
   echo "export ARGOCD_SERVER=127.0.0.1:$ARGOCD_SERVER_PORT"
+  echo "export ARGOCD_METRICS=127.0.0.1:$ARGOCD_CONTROLLER_METRICS_PORT"
   # The argocd CLI talks plain HTTP/gRPC-web to the loopback server (it runs with --insecure).
   echo "export ARGOCD_OPTS='--plaintext --grpc-web'"
   echo "export VISITS_CLUSTER_NODES=$(cat "$STATE/mode")"

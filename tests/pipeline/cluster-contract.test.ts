@@ -12,6 +12,7 @@ const complete: NodeJS.ProcessEnv = {
   KUBECONFIG: '/tmp/kubeconfig',
   VISITS_GIT_REMOTE: '/tmp/visits.git',
   ARGOCD_SERVER: '127.0.0.1:18080',
+  ARGOCD_METRICS: '127.0.0.1:18082',
   VISITS_TOOLS_BIN: '/cache/bin',
   VISITS_CLUSTER_NODES: 'real',
   VISITS_NODE_EXEC: 'docker',

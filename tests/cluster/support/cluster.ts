@@ -27,6 +27,7 @@ export const CONTRACT = [
   'KUBECONFIG', // the admin's kubeconfig; its current context is the cluster
   'VISITS_GIT_REMOTE', // a git URL the tests push to, and Argo CD watches (its push webhook wired)
   'ARGOCD_SERVER', // host:port of argocd-server's plain-HTTP API
+  'ARGOCD_METRICS', // host:port of the application controller's metrics (what the chart's ServiceMonitor scrapes)
   'VISITS_TOOLS_BIN', // the pinned tools (kubectl, prometheus, kube-state-metrics, ...): tools/build.sh
   'VISITS_CLUSTER_NODES', // real (kubelets run the image) or kwok
   'VISITS_NODE_EXEC', // how a command runs on a node: host (nodes are host processes) or docker (kind)
