@@ -1,7 +1,7 @@
-import { lines, runbookUrl, type AlertingRule, type Duration, type RuleGroup } from './rule';
+import { runbookUrl, type AlertingRule, type Duration, type RuleGroup } from './rule';
 
 /**
- * Argo CD watched: its application controller's metrics (argocd_app_info, argocd_app_sync_total),
+ * Argo CD watched: its application controller's metrics (argocd_app_info's sync, health and operation),
  * scraped through the ServiceMonitor in kube-prometheus-stack's values, and alerts on the
  * Applications of this repository when a sync fails or they stay OutOfSync or Degraded. Written
  * into the chart's values (additionalPrometheusRulesMap) by stack-values.ts: they are about Argo
@@ -22,17 +22,26 @@ interface ArgoCdAlert {
 
 export const ARGOCD_ALERTS: readonly ArgoCdAlert[] = [
   {
-    // Automated sync retries with backoff (up to 10 tries, 5 min apart at most): a sync that has
-    // failed and left the Application unsynced is not going to fix itself.
+    // The last sync operation ended in Error or Failed (retries ran out, or someone terminated it)
+    // and the Application is still not synced: every later commit fails the same way until
+    // someone acts. (argocd_app_sync_total counts an operation only when it ends, and a refused
+    // automated sync retries for about half an hour first: ArgoCdAppSyncRetrying covers that time.)
     name: 'ArgoCdAppSyncFailing',
-    expr: lines(
-      `sum by (namespace, name, project) (increase(argocd_app_sync_total{${CONTROLLER}, phase=~"Error|Failed"}[15m])) > 0`,
-      'and on (namespace, name)',
-      `max by (namespace, name) (argocd_app_info{${CONTROLLER}, sync_status!="Synced"})`,
-    ),
+    expr: `max by (namespace, name, project, phase) (argocd_app_info{${CONTROLLER}, phase=~"Error|Failed", sync_status!="Synced"}) == 1`,
     summary: 'An Argo CD Application fails to sync.',
     description:
-      'Application {{ $labels.namespace }}/{{ $labels.name }} failed {{ $value | printf "%.0f" }} syncs in the last 15 minutes and is not synced: every later commit fails the same way until someone acts.',
+      'The last sync of Application {{ $labels.namespace }}/{{ $labels.name }} ended {{ $labels.phase }} and it is not synced: every later commit fails the same way until someone acts.',
+  },
+  {
+    // A sync operation still running after 10 minutes: Argo CD is retrying an apply that fails
+    // (a kind the project refuses, a manifest the API server rejects) or waiting for a resource
+    // to become healthy. A sync of this repository takes seconds (docs/delivery.md).
+    name: 'ArgoCdAppSyncRetrying',
+    expr: `max by (namespace, name, project) (argocd_app_info{${CONTROLLER}, operation="sync", phase="Running"}) == 1`,
+    for: '10m',
+    summary: 'An Argo CD sync has been running for 10 minutes.',
+    description:
+      'A sync of Application {{ $labels.namespace }}/{{ $labels.name }} has been running for 10 minutes: Argo CD is retrying an apply that fails, or waiting for a resource to become healthy. Its message says which.',
   },
   {
     name: 'ArgoCdAppOutOfSync',

@@ -73,11 +73,11 @@ export function statefulSet(state: StatefulSetState): K8sObject {
 }
 
 /** A child Application of root, as the controller has assessed it (no status: not yet). */
-export function childApplication(health?: { status: string; message?: string }): K8sObject {
+export function childApplication(health?: { status: string; message?: string }, annotations?: Record<string, string>): K8sObject {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name: 'visits', namespace: 'argocd' },
+    metadata: { name: 'visits', namespace: 'argocd', ...(annotations ? { annotations } : {}) },
     spec: { project: 'visits', destination: { server: 'https://kubernetes.default.svc', namespace: 'visits' } },
     status: health ? { sync: { status: 'Synced' }, health } : undefined,
   };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { K8sObject } from '../support/kustomize';
+import { clusterDirs } from '../manifests/lib/repository';
+import { kustomizeSync, type K8sObject } from '../support/kustomize';
 import { REPO_ROOT } from '../support/repo-root';
 import { ArgocdCli, type Health } from './argocd-cli';
 import { argocdCms } from './argocd-cm';
@@ -177,6 +178,13 @@ const applicationCases: Case[] = (['Healthy', 'Degraded', 'Progressing', 'Missin
   builtIn: null,
 }));
 applicationCases.push({
+  // Root among its own resources: counting its Progressing would keep it Progressing for ever.
+  name: 'an Application that manages itself (root), Progressing: Healthy as its own resource',
+  object: () => childApplication({ status: 'Progressing' }, { 'visits.example.com/manages-itself': 'true' }),
+  expected: { status: 'Healthy', message: /^manages itself: its health is its children's, not counted twice$/ },
+  builtIn: null,
+});
+applicationCases.push({
   name: 'a child Application not assessed yet (no status)',
   object: () => childApplication(),
   expected: { status: 'Progressing', message: /^waiting for the Application's first health assessment$/ },
@@ -200,5 +208,14 @@ describe('the deadline does not depend on the controller’s time zone', () => {
     const rolling = (changed: string) => statefulSet({ ready: 2, updated: 1, updateRevision: 'visits-5c4b3a291', statusChanged: changed });
     expect((await cli.health(rolling(secondsAgo(60)), ours, timeZone))?.status).toBe('Progressing');
     expect((await cli.health(rolling(secondsAgo(DEADLINE + 60)), ours, timeZone))?.status).toBe('Degraded');
+  });
+});
+
+describe('every Application that syncs its own folder (root) is marked as managing itself', () => {
+  it.each(clusterDirs(REPO_ROOT))('%s', (dir) => {
+    const applications = kustomizeSync(join(REPO_ROOT, dir)).filter((o) => o.kind === 'Application');
+    const selfManaged = applications.filter((a) => (a.spec as { source?: { path?: string } }).source?.path === dir);
+    expect(selfManaged.map((a) => a.metadata.name)).toEqual(['root']);
+    for (const app of selfManaged) expect(app.metadata.annotations?.['visits.example.com/manages-itself']).toBe('true');
   });
 });

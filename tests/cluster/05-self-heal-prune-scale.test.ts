@@ -31,8 +31,18 @@ async function editOverlay(replicas: number | undefined, withProbe: boolean): Pr
 }
 
 test('selfHeal reverts kubectl scale sts visits --replicas=1', async () => {
+  const generation = (await get('statefulset', 'visits')).metadata.generation;
   await kubectl(['-n', 'visits', 'scale', 'sts', 'visits', '--replicas=1']);
-  expect((await get('statefulset', 'visits')).spec.replicas).toBe(1);
+  // Argo CD may put 3 back before anything here reads 1 (self-heal takes well under a second on
+  // an idle machine): the generation shows both writes, the scale and the revert.
+  await waitFor(
+    'the scale and its revert, two spec changes',
+    { timeoutMs: 120_000, describe: async () => JSON.stringify((await get('statefulset', 'visits')).metadata) },
+    async () => {
+      const sts = await get('statefulset', 'visits');
+      return sts.metadata.generation >= generation + 2 && sts.spec.replicas === 3 ? true : undefined;
+    },
+  );
   await waitFor(
     'Argo CD to put 3 replicas back',
     { timeoutMs: 120_000, describe: async () => JSON.stringify((await get('statefulset', 'visits')).spec.replicas) },

@@ -134,17 +134,28 @@ function startExporter(port: number): Promise<Server> {
         ...requests(pod('visits-6'), n, 0.05, 0.2),
       ],
       '/staging': requests({ job: 'visits', namespace: 'visits-staging', pod: 'visits-0' }, n, 0.005, 0.05),
-      // Argo CD's controller: visits fails to sync, kube-prometheus-stack stays OutOfSync, argocd-config is Degraded.
+      // Argo CD's controller: visits's last sync failed, kube-prometheus-stack stays OutOfSync,
+      // argocd-config is Degraded, root's sync keeps running.
       '/argocd': [
-        line('argocd_app_sync_total', { namespace: 'argocd', name: 'visits', project: 'visits', phase: 'Error' }, n),
-        ...[
-          ['visits', 'OutOfSync', 'Healthy'],
-          ['kube-prometheus-stack', 'OutOfSync', 'Healthy'],
-          ['argocd-config', 'Synced', 'Degraded'],
-        ].map(([name, sync, health]) =>
-          line('argocd_app_info', { namespace: 'argocd', name: name!, project: 'p', sync_status: sync!, health_status: health! }, 1),
+        ['visits', 'OutOfSync', 'Healthy', '', 'Failed'],
+        ['kube-prometheus-stack', 'OutOfSync', 'Healthy', '', 'Succeeded'],
+        ['argocd-config', 'Synced', 'Degraded', '', 'Succeeded'],
+        ['root', 'Synced', 'Healthy', 'sync', 'Running'],
+      ].map(([name, sync, health, operation, phase]) =>
+        line(
+          'argocd_app_info',
+          {
+            namespace: 'argocd',
+            name: name!,
+            project: 'p',
+            sync_status: sync!,
+            health_status: health!,
+            operation: operation!,
+            phase: phase!,
+          },
+          1,
         ),
-      ],
+      ),
       '/cluster': [
         ...['visits-0', 'visits-2', 'visits-3'].map((p) =>
           line(
