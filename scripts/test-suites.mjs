@@ -2,11 +2,13 @@
 // Runs one part of the test suites, as CI's jobs split them (tests/support/suites.js says which
 // suite needs what). Extra arguments go to jest (e.g. --maxWorkers=4).
 //
-//   node scripts/test-suites.mjs gate      every suite that needs neither root nor a cluster: the
-//                                          pull-request gate, run as an ordinary user
+//   node scripts/test-suites.mjs gate      every suite that needs neither root, nor a cluster, nor its
+//                                          Go builds: the pull-request gate, run as an ordinary user
 //   node scripts/test-suites.mjs root      the suites that need root (containers, memory cgroups,
 //                                          network namespaces): CI runs them under sudo
 //   node scripts/test-suites.mjs cluster   the ordered scenario against the real local cluster
+//   node scripts/test-suites.mjs tools     the suites that run the cluster's Go builds (Argo CD,
+//                                          Kubernetes) without a cluster
 //   node scripts/test-suites.mjs all       everything, as npm test does after its setup steps
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -25,10 +27,11 @@ const PARTS = {
     'repo',
     '--testPathIgnorePatterns',
     '/node_modules/',
-    ...[...SUITES.cluster, ...SUITES.root].map(anchored),
+    ...[...SUITES.cluster, ...SUITES.root, ...SUITES.tools].map(anchored),
   ],
   root: ['--selectProjects', 'repo', '--', ...SUITES.root.map(anchored)],
   cluster: ['--selectProjects', 'cluster'],
+  tools: ['--selectProjects', 'repo', '--', ...SUITES.tools.map(anchored)],
   all: [],
 };
 

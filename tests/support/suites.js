@@ -10,9 +10,13 @@
  *   such as mounting a tmpfs, run it through sudo themselves: tests/support/privileged.ts.)
  * - alone: measures time or memory under load it makes: runs by itself, after the others, so
  *   that no other suite's load generator runs beside it, whatever the number of workers.
+ * - tools: runs the cluster's own Go builds (Kubernetes, Argo CD: tools/build.sh, about 15 minutes
+ *   cold on 4 cores) without a cluster. The pull-request gate builds only small tools, so these
+ *   run where those builds are made anyway: npm test here, the kind scenario job on GitHub.
  */
 const SUITES = {
   cluster: ['tests/cluster/'],
+  tools: ['tests/argocd/'],
   root: [
     'tests/container/',
     'tests/faults/backpressure.test.ts',
