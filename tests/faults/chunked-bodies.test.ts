@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { HTTP_LIMITS } from '../../service/src/http/http-limits';
 import { createHttpServer } from '../../service/src/http/http-server';
-import { makeTempDir, startService, type ServiceProcess } from '../support/service-process';
+import { startService, type ServiceProcess } from '../support/service-process';
 import { bytesReadBy, floodChunkedBody, headOnly, type FloodOutcome } from './support/body-flood';
 import { currentCount } from './support/probe';
 
@@ -28,19 +26,14 @@ const HEAD_AND_FRAMING = 1024;
 /** A client that is still writing after this has not been stopped. */
 const GIVE_UP_MS = 5_000;
 
+const token = randomBytes(32).toString('base64url');
 let service: ServiceProcess;
-let tokenDir: string;
-let token: string;
 
 beforeAll(async () => {
-  tokenDir = await makeTempDir('visits-chunked-token-');
-  token = randomBytes(32).toString('base64url');
-  await writeFile(join(tokenDir, 'admin-token'), `${token}\n`);
-  service = await startService({ env: { ADMIN_TOKEN_FILE: join(tokenDir, 'admin-token') } });
+  service = await startService({ adminToken: token });
 });
 afterAll(async () => {
   await service?.cleanup();
-  await rm(tokenDir, { recursive: true, force: true });
 });
 
 const statusLine = (received: string): string => /^HTTP\/1\.1 \d{3}[^\r]*/.exec(received)?.[0] ?? JSON.stringify(received.slice(0, 80));

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { HTTP_LIMITS } from '../../service/src/http/http-limits';
-import { makeTempDir, startService, type ServiceProcess } from '../support/service-process';
+import { startService, type ServiceProcess } from '../support/service-process';
 import { currentCount, get } from './support/probe';
 import { rawConnection, trickle } from './support/raw-connection';
 
@@ -18,17 +16,13 @@ jest.setTimeout(120_000);
 const { headersTimeoutMs, requestTimeoutMs, socketIdleMs, keepAliveIdleMs, connections: CONNECTIONS, bodyBytes } = HTTP_LIMITS;
 
 let service: ServiceProcess;
-let tokenDir: string;
 const token = randomBytes(32).toString('base64url');
 
 beforeAll(async () => {
-  tokenDir = await makeTempDir('visits-limits-token-');
-  await writeFile(join(tokenDir, 'admin-token'), `${token}\n`);
-  service = await startService({ env: { ADMIN_TOKEN_FILE: join(tokenDir, 'admin-token') } });
+  service = await startService({ adminToken: token });
 });
 afterAll(async () => {
   await service?.cleanup();
-  await rm(tokenDir, { recursive: true, force: true });
 });
 
 const status = (received: string): number | undefined => Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1]) || undefined;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HTTP_LIMITS } from '../../service/src/http/http-limits';
 import { metricValue } from '../support/prometheus-text';
@@ -19,19 +19,14 @@ const MAX_COUNT = 2 ** 53 - 1;
 const asRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
 
+const token = randomBytes(32).toString('base64url');
 let service: ServiceProcess;
-let tokenDir: string;
-let token: string;
 
 beforeAll(async () => {
-  tokenDir = await makeTempDir('visits-edges-token-');
-  token = randomBytes(32).toString('base64url');
-  await writeFile(join(tokenDir, 'admin-token'), `${token}\n`);
-  service = await startService({ env: { ADMIN_TOKEN_FILE: join(tokenDir, 'admin-token') } });
+  service = await startService({ adminToken: token });
 });
 afterAll(async () => {
   await service?.cleanup();
-  await rm(tokenDir, { recursive: true, force: true });
 });
 
 /** One request on its own connection; what came back, as text, once the server closed it. */

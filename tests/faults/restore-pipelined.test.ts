@@ -1,6 +1,6 @@
-import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, startService, type ServiceProcess } from '../support/service-process';
+import { startService, type ServiceProcess } from '../support/service-process';
 import { parseResponses } from './support/http-response-parser';
 import { rawConnection } from './support/raw-connection';
 
@@ -15,19 +15,14 @@ import { rawConnection } from './support/raw-connection';
 jest.setTimeout(60_000);
 
 const TOKEN = 'pipelined-restore-token';
-let tokenDir: string;
 let service: ServiceProcess;
 
 beforeAll(async () => {
-  tokenDir = await makeTempDir('visits-token-');
-  await chmod(tokenDir, 0o755);
-  await writeFile(join(tokenDir, 'admin-token'), `${TOKEN}\n`, { mode: 0o644 });
-  service = await startService({ env: { ADMIN_TOKEN_FILE: join(tokenDir, 'admin-token') } });
+  service = await startService({ adminToken: TOKEN });
 }, 60_000);
 
 afterAll(async () => {
   await service?.cleanup();
-  if (tokenDir) await rm(tokenDir, { recursive: true, force: true });
 });
 
 const visit = 'GET / HTTP/1.1\r\nHost: visits\r\n\r\n';

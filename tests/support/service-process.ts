@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Another build of the service to run instead of SERVICE_MAIN (e.g. a deliberately broken copy). */
   main?: string;
+  /** Enables PUT /visits with this token: written to a file of a temporary folder (removed by cleanup()), named by ADMIN_TOKEN_FILE. */
+  adminToken?: string;
 }
 
 export interface ServiceProcess {
@@ -115,12 +117,19 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
   const port = options.port ?? (await freePort(host));
   // In a network namespace of its own (prefix) every port is free, and freePort cannot look there: the pod's.
   const monitorPort = options.monitorPort ?? (options.prefix ? 8081 : await freePort(host));
+  const tokenDir = options.adminToken === undefined ? undefined : await makeTempDir('visits-token-');
+  if (tokenDir) {
+    // Readable by others: a test may run the service as another user (uid).
+    await chmod(tokenDir, 0o755);
+    await writeFile(join(tokenDir, 'admin-token'), `${options.adminToken}\n`, { mode: 0o644 });
+  }
   const { child, output, exited } = spawnService(
     options.main ?? SERVICE_MAIN,
     {
       LOG_LEVEL: 'warn',
       SHUTDOWN_DELAY_MS: '0',
       POD_NAME: 'visits-test',
+      ...(tokenDir ? { ADMIN_TOKEN_FILE: join(tokenDir, 'admin-token') } : {}),
       ...options.env,
       HOST: host,
       PORT: String(port),
@@ -151,6 +160,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
     async cleanup() {
       await stop('SIGKILL');
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      if (tokenDir) await rm(tokenDir, { recursive: true, force: true });
     },
   };
 
