@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { HTTP_LIMITS } from '../../service/src/http/http-limits';
-import { createMemoryCgroup, type MemoryCgroup } from '../support/memory-cgroup';
-import { createNetworkNamespace, type NetworkNamespace } from '../support/network-namespace';
-import { memoryLimitBytes, podSpec } from '../support/pod-spec';
+import { startInPodLimits, type InPodLimits } from '../support/pod-limits';
 import { startService, type ServiceProcess } from '../support/service-process';
 import { pipelineFlood } from './support/pipeline-flood';
 import { currentCount, get } from './support/probe';
@@ -21,26 +18,19 @@ jest.setTimeout(90_000);
 const PENDING_PER_CONNECTION = HTTP_LIMITS.pendingPerConnection;
 
 let service: ServiceProcess | undefined;
-let cgroup: MemoryCgroup | undefined;
-let netns: NetworkNamespace | undefined;
+let pod: InPodLimits | undefined;
 
 afterEach(async () => {
+  await pod?.remove();
+  pod = undefined;
   await service?.cleanup();
   service = undefined;
-  await cgroup?.remove();
-  cgroup = undefined;
-  await netns?.remove();
-  netns = undefined;
 });
 
 test("256 connections pipelining GET / without reading neither OOM-kill a replica under the pod's limits nor starve other clients", async () => {
-  const spec = await podSpec();
-  const limit = memoryLimitBytes(spec);
-  const id = randomBytes(4).toString('hex');
-  cgroup = await createMemoryCgroup(`visits-backpressure-${id}`, limit);
-  netns = await createNetworkNamespace('visits-bp');
-  for (const { name, value } of spec.securityContext.sysctls ?? []) await netns.sysctl(name, value);
-  service = await startService({ cgroupProcs: cgroup.procsFile, prefix: netns.exec, host: netns.address, port: 8080 });
+  pod = await startInPodLimits('visits-bp');
+  const { cgroup, limitBytes: limit } = pod;
+  service = pod.service;
 
   const connections = 256;
   const flood = pipelineFlood(service.host, service.port, connections);

@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { createMemoryCgroup, type MemoryCgroup } from '../support/memory-cgroup';
-import { createNetworkNamespace, type NetworkNamespace } from '../support/network-namespace';
-import { memoryLimitBytes, podSpec } from '../support/pod-spec';
-import { startService, type ServiceProcess } from '../support/service-process';
+import { startInPodLimits, type InPodLimits } from '../support/pod-limits';
+import type { ServiceProcess } from '../support/service-process';
 import { httpGet } from './support/http-get';
 
 /**
@@ -21,18 +18,15 @@ const PIPELINED = 32;
 const WITHIN_MS = 5000;
 
 let service: ServiceProcess | undefined;
-let cgroup: MemoryCgroup | undefined;
-let netns: NetworkNamespace | undefined;
+let pod: InPodLimits | undefined;
 const flood: Socket[] = [];
 
 afterEach(async () => {
   for (const socket of flood) socket.destroy();
+  await pod?.remove();
+  pod = undefined;
   await service?.cleanup();
   service = undefined;
-  await cgroup?.remove();
-  cgroup = undefined;
-  await netns?.remove();
-  netns = undefined;
 });
 
 const fresh = new Agent({ keepAlive: false });
@@ -83,12 +77,9 @@ async function answeredWithin(url: string): Promise<string> {
 }
 
 test(`${CONNECTIONS} connections per port pipelining ${PIPELINED} GET /metrics without reading stay under the pod's memory limit; the probes answer`, async () => {
-  const spec = await podSpec();
-  const limit = memoryLimitBytes(spec);
-  cgroup = await createMemoryCgroup(`visits-metrics-flood-${randomBytes(4).toString('hex')}`, limit);
-  netns = await createNetworkNamespace('visits-mf');
-  for (const { name, value } of spec.securityContext.sysctls ?? []) await netns.sysctl(name, value);
-  service = await startService({ cgroupProcs: cgroup.procsFile, prefix: netns.exec, host: netns.address, port: 8080 });
+  pod = await startInPodLimits('visits-mf');
+  const { cgroup, limitBytes: limit } = pod;
+  service = pod.service;
 
   await fillHttpHistogram(service.url);
   const scrapeBytes = (await httpGet(`${service.monitorUrl}/metrics`, fresh)).body.length;

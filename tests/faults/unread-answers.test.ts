@@ -1,13 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { HTTP_LIMITS } from '../../service/src/http/http-limits';
 import { stopChild } from '../support/child-process';
-import { createMemoryCgroup, type MemoryCgroup } from '../support/memory-cgroup';
-import { createNetworkNamespace, type NetworkNamespace } from '../support/network-namespace';
-import { memoryLimitBytes, podSpec } from '../support/pod-spec';
-import { startService, type ServiceProcess } from '../support/service-process';
+import { startInPodLimits, type InPodLimits } from '../support/pod-limits';
+import type { ServiceProcess } from '../support/service-process';
 import { httpGet } from './support/http-get';
 
 /**
@@ -27,19 +24,16 @@ const FLOOD = join(__dirname, 'support', 'unread-flood.mjs');
 const ROUNDS = 15;
 
 let service: ServiceProcess | undefined;
-let cgroup: MemoryCgroup | undefined;
-let netns: NetworkNamespace | undefined;
+let pod: InPodLimits | undefined;
 let flood: ChildProcess | undefined;
 
 afterEach(async () => {
   if (flood) await stopChild(flood, { signal: 'SIGKILL', timeoutMs: 5000 });
   flood = undefined;
+  await pod?.remove();
+  pod = undefined;
   await service?.cleanup();
   service = undefined;
-  await cgroup?.remove();
-  cgroup = undefined;
-  await netns?.remove();
-  netns = undefined;
 });
 
 const fresh = new Agent({ keepAlive: false });
@@ -53,12 +47,9 @@ async function status(url: string): Promise<string> {
 }
 
 test(`${CONNECTIONS} connections pipelining ${PIPELINED} requests for 15 KB answers without reading stay under the pod's memory limit`, async () => {
-  const spec = await podSpec();
-  const limit = memoryLimitBytes(spec);
-  cgroup = await createMemoryCgroup(`visits-unread-${randomBytes(4).toString('hex')}`, limit);
-  netns = await createNetworkNamespace('visits-ua');
-  for (const { name, value } of spec.securityContext.sysctls ?? []) await netns.sysctl(name, value);
-  service = await startService({ cgroupProcs: cgroup.procsFile, prefix: netns.exec, host: netns.address, port: 8080 });
+  pod = await startInPodLimits('visits-ua');
+  const { cgroup, netns, limitBytes: limit } = pod;
+  service = pod.service;
   const before = await cgroup.peakBytes();
 
   const [command, ...args] = [...netns.exec, process.execPath, FLOOD, service.host, String(service.port), String(CONNECTIONS)];
